@@ -1,0 +1,243 @@
+"""The shared vocabulary: signal kinds, agent statuses, and the records kept in the state file.
+
+Plain dataclasses with `to_dict`/`from_dict` so that `state.py` can store them as JSON and every
+other module can pass them around typed. No I/O and no clock reads happen here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    """What a pane's text shows now (the `kind` of `credit-monitor classify`)."""
+
+    EXHAUSTED = "exhausted"
+    BILLING = "billing"
+    AUTH = "auth"
+    AUTO_RESUME = "auto_resume"
+    WARNING = "warning"
+    FALLBACK = "fallback"
+    RATE_LIMIT = "rate_limit"
+    OVERLOADED = "overloaded"
+    NONE = "none"
+
+    @property
+    def stops_agent(self) -> bool:
+        """True for the kinds that stop an agent until something happens."""
+        return self in (Kind.EXHAUSTED, Kind.BILLING, Kind.AUTH, Kind.AUTO_RESUME)
+
+
+class Status(StrEnum):
+    """Where an agent is in its lifecycle (see README, "The agent lifecycle")."""
+
+    ACTIVE = "active"
+    EXHAUSTED = "exhausted"
+    RESUMING = "resuming"
+    PAUSED = "paused"
+    WAITING_SELF = "waiting_self"
+    NEEDS_ATTENTION = "needs_attention"
+    MISSING = "missing"
+    CRASHED = "crashed"
+
+    @property
+    def holds_messages(self) -> bool:
+        """True when a message sent now would be lost, so it must be queued instead."""
+        return self in (
+            Status.EXHAUSTED,
+            Status.PAUSED,
+            Status.RESUMING,
+            Status.WAITING_SELF,
+            Status.NEEDS_ATTENTION,
+        )
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 with an offset, or None. Naive datetimes are a programming error."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"naive datetime: {moment!r}")
+    return moment.isoformat()
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    """Inverse of `iso`; rejects instants without an offset."""
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"instant without an offset: {text!r}")
+    return moment
+
+
+@dataclass(frozen=True)
+class Signal:
+    """What `signals.classify` read from a pane: the current state and its evidence."""
+
+    kind: Kind
+    provider: str | None = None
+    reset_at: datetime | None = None
+    evidence: str = ""
+    message: str = ""
+    # Which limit: "session", "5-hour", "weekly", "opus", "daily", "per-minute", ... when known.
+    scope: str | None = None
+    model: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "provider": self.provider,
+            "reset_at": iso(self.reset_at),
+            "evidence": self.evidence,
+            "message": self.message,
+            "scope": self.scope,
+            "model": self.model,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Signal:
+        return cls(
+            kind=Kind(data["kind"]),
+            provider=data.get("provider"),
+            reset_at=parse_iso(data.get("reset_at")),
+            evidence=data.get("evidence", ""),
+            message=data.get("message", ""),
+            scope=data.get("scope"),
+            model=data.get("model"),
+        )
+
+
+NONE_SIGNAL = Signal(Kind.NONE)
+
+
+@dataclass
+class QueuedMessage:
+    """A message held for an agent until it is verified active (or a scheduled note)."""
+
+    id: str
+    text: str
+    created_at: str
+    source: str = "send"  # "send", "schedule", "orchestrator", "resume"
+    due_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> QueuedMessage:
+        return cls(
+            id=str(data["id"]),
+            text=str(data["text"]),
+            created_at=str(data["created_at"]),
+            source=str(data.get("source", "send")),
+            due_at=data.get("due_at"),
+        )
+
+
+@dataclass
+class ScheduledNote:
+    """A note to deliver to a target at `due_at` (`credit-monitor schedule`)."""
+
+    id: str
+    target: str
+    text: str
+    due_at: str
+    created_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScheduledNote:
+        return cls(
+            id=str(data["id"]),
+            target=str(data["target"]),
+            text=str(data["text"]),
+            due_at=str(data["due_at"]),
+            created_at=str(data["created_at"]),
+        )
+
+
+@dataclass
+class Alert:
+    """An out-of-credits incident shown by the dashboard; one per stop, until resolved."""
+
+    id: str
+    target: str
+    kind: str
+    message: str
+    created_at: str
+    provider: str | None = None
+    model: str | None = None
+    scheduled_resume: str | None = None
+    resolution: str | None = None  # "resumed", "dismissed", "manual"
+    resolved_at: str | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.resolution is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Alert:
+        return cls(
+            id=str(data["id"]),
+            target=str(data["target"]),
+            kind=str(data["kind"]),
+            message=str(data.get("message", "")),
+            created_at=str(data["created_at"]),
+            provider=data.get("provider"),
+            model=data.get("model"),
+            scheduled_resume=data.get("scheduled_resume"),
+            resolution=data.get("resolution"),
+            resolved_at=data.get("resolved_at"),
+        )
+
+
+@dataclass
+class AgentRecord:
+    """One agent (keyed `session:window_index`) as stored under `agents` in the state file."""
+
+    status: Status = Status.ACTIVE
+    since: str | None = None  # when `status` last changed
+    exhausted_at: str | None = None
+    scheduled_resume: str | None = None
+    reset_at: str | None = None  # the instant the agent printed, without the margin
+    window_name: str | None = None
+    pane_id: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    reason: str | None = None
+    evidence: str | None = None
+    last_signal: dict[str, Any] | None = None
+    last_seen: str | None = None
+    # A stop seen once and waiting for a second look before acting (its Signal as a dict).
+    pending_signal: dict[str, Any] | None = None
+    attempts: int = 0  # failed resume attempts since the stop
+    paused_until: str | None = None
+    warned_reset: str | None = None  # the reset a warning was already sent for
+    # Text of the pane's last lines at the last resume: only output below it is "new".
+    resume_mark: str | None = None
+    queued: list[QueuedMessage] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = self.status.value
+        data["queued"] = [message.to_dict() for message in self.queued]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AgentRecord:
+        known = {name for name in cls.__dataclass_fields__}
+        values = {key: value for key, value in data.items() if key in known}
+        values["status"] = Status(values.get("status", Status.ACTIVE.value))
+        values["queued"] = [QueuedMessage.from_dict(item) for item in data.get("queued", [])]
+        values["history"] = list(data.get("history", []))
+        return cls(**values)
