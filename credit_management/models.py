@@ -99,6 +99,11 @@ class Signal:
         }
 
     @classmethod
+    def none(cls) -> Signal:
+        """Nothing about credits on screen."""
+        return cls(Kind.NONE)
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Signal:
         return cls(
             kind=Kind(data["kind"]),
@@ -109,9 +114,6 @@ class Signal:
             scope=data.get("scope"),
             model=data.get("model"),
         )
-
-
-NONE_SIGNAL = Signal(Kind.NONE)
 
 
 @dataclass
@@ -220,6 +222,10 @@ class AgentRecord:
     # A stop seen once and waiting for a second look before acting (its Signal as a dict).
     pending_signal: dict[str, Any] | None = None
     attempts: int = 0  # failed resume attempts since the stop
+    # When the test message of a verified resume went out (status `resuming`), else None.
+    resume_sent_at: str | None = None
+    # The pane's foreground command when last seen running an agent (crash detection).
+    command: str | None = None
     paused_until: str | None = None
     warned_reset: str | None = None  # the reset a warning was already sent for
     # Text of the pane's last lines at the last resume: only output below it is "new".

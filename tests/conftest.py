@@ -47,9 +47,7 @@ class TmuxTestServer:
     def capture(self, target: str) -> str:
         return self.cmd("capture-pane", "-p", "-J", "-t", target).stdout
 
-    def wait_for_text(
-        self, target: str, needle: str, timeout: float = 10.0
-    ) -> str:
+    def wait_for_text(self, target: str, needle: str, timeout: float = 10.0) -> str:
         """Poll the pane until `needle` shows (real waiting, bounded)."""
         deadline = time.monotonic() + timeout
         text = ""
@@ -76,6 +74,10 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
+    # tmux leaves its socket file behind after kill-server: keep those in the temp folder.
+    sockets = tmp_path / "tmux"
+    sockets.mkdir()
+    monkeypatch.setenv("TMUX_TMPDIR", str(sockets))
     monkeypatch.setenv("CREDIT_MANAGEMENT_HOME", str(tmp_path / "cm"))
     monkeypatch.delenv("TMUX", raising=False)
     monkeypatch.delenv("TMUX_PANE", raising=False)

@@ -1,0 +1,430 @@
+"""Finding limit banners in a pane's rows: where one may start, how far it runs, what it says.
+
+A banner starts only where agents render one: on a row that opens with a TUI glyph or stands
+alone, never inside a message's prose, a tool's output or the user's prompt. From there its
+logical line (rejoined across wrapped rows) is read: error prefixes first ("API Error: 429",
+a litellm exception), then a provider's error body if one follows, then the banner shapes of
+`patterns.py`. Whether a banner is still current is `signals.py`'s question, not this one's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from functools import lru_cache
+
+from credit_management import patterns as P
+from credit_management import payloads
+from credit_management.models import Kind
+from credit_management.resets import parse_duration
+from credit_management.screen import (
+    MAX_JOIN,
+    Role,
+    Row,
+    continues,
+    glued_breaks,
+    join,
+)
+
+MAX_JSON_ROWS = 80  # a pretty-printed error body may span this many rows
+LINE_CACHE = 4_096  # logical lines whose reading is remembered between captures
+MAX_AMBIGUOUS = 4  # wrap breaks read both ways (2**4 readings at most)
+AGENTS = ("claude", "codex", "gemini", "aider")
+_VENDORS = {"anthropic": "anthropic", "openai": "openai", "azure": "openai", "gemini": "google",
+            "vertexai": "google", "vertex_ai": "google", "google": "google"}  # fmt: skip
+# Glyphs of list items: under a message they are its bullets, never a banner.
+# Glyphs of list items: under a message they are its bullets, never a banner.
+_LISTY = frozenset("*·•-")
+PROSE_HEADS = frozenset("⏺●•")
+# Glyphs whose consecutive rows form one notice (Gemini's "⚡" quota lines).
+_NOTICE = frozenset("⚡ℹ✕⚠■")
+_GLYPH_AGENT = {"⎿": "claude", "⏺": "claude", "■": "codex", "✦": "gemini", "✕": "gemini"}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One banner found in the capture (not yet known to be current)."""
+
+    kind: Kind
+    first: int
+    last: int
+    evidence: str
+    what: str
+    shape: str
+    agent: str | None = None  # the agent that printed it, when the line says
+    vendor: str | None = None  # the API behind it, when the line says
+    scope: str | None = None
+    model: str | None = None
+    to: str | None = None
+    pct: str | None = None
+    reset_phrase: str | None = None
+    delay: timedelta | None = None
+    reset_now: bool = False
+
+
+def find_hits(rows: list[Row]) -> tuple[list[Hit], set[int]]:
+    """Every banner in the rows, top to bottom, and the rows they (and their notices) cover."""
+    hits: list[Hit] = []
+    covered: set[int] = set()
+    owners: list[tuple[int, int, str]] = []  # (indent, body_col, glyph) of enclosing heads
+    skip_to = released = -1
+    next_hot = [len(rows)] * (len(rows) + 1)
+    for row in reversed(rows):
+        next_hot[row.index] = row.index if row.hot else next_hot[row.index + 1]
+    for row in rows:
+        candidate = _candidate(row, owners)
+        if row.index <= skip_to or not (candidate or row.index == released):
+            continue
+        if next_hot[row.index] - row.index >= MAX_JSON_ROWS:
+            continue  # no word of any banner within reach
+        block = _block(rows, row)
+        found = _match_block(block)
+        if found is None:
+            continue
+        new_hits, last = found
+        for hit in new_hits:
+            hits.append(_with_headers(replace(hit, first=row.index, last=last), rows))
+        covered.update(
+            range(row.index, max(block[-1].index, _notice_end(rows, last, row.glyph)) + 1)
+        )
+        skip_to = last
+        # Rows after an error body in the same block may hold their own notice.
+        released = last + 1 if last < block[-1].index else -1
+    return hits, covered
+
+
+def _candidate(row: Row, owners: list[tuple[int, int, str]]) -> bool:
+    """Whether a banner may start on this row; keeps the stack of enclosing heads up to date.
+
+    A head (a row with a glyph, or the user's prompt) owns the rows indented under it, even
+    across blank rows: those are its prose, its tool output or the user's text, not banners.
+    """
+    if row.kind is Role.BLANK:
+        return False
+    if row.kind is Role.RULE:
+        owners.clear()
+        return False
+    if row.kind is Role.PROMPT:
+        owners.clear()
+        owners.append((row.indent, row.body_col, ">"))
+        return False
+    if row.glyph:
+        while owners and owners[-1][0] >= row.indent:
+            owners.pop()
+        listy = row.glyph in _LISTY and bool(owners)
+        # The first output row under a tool call is what the tool printed (`cat` of a log).
+        tool_output = bool(owners) and owners[-1][2] == "tool" and row.glyph in P.TOOL_OUTPUT_GLYPHS
+        if tool_output:
+            owners[-1] = (owners[-1][0], owners[-1][1], "tool-answered")
+        tool = row.glyph in PROSE_HEADS and bool(P.TOOL_CALL.match(row.body))
+        owners.append((row.indent, row.body_col, "tool" if tool else row.glyph))
+        return not (listy or tool_output)
+    while owners and owners[-1][1] > row.indent:
+        owners.pop()
+    return not owners and not P.LIST_ITEM.match(row.body) and not P.QUOTED_ROW.match(row.body)
+
+
+def _block(rows: list[Row], head: Row) -> list[Row]:
+    """The head row and the rows that continue its logical line."""
+    block = [head]
+    ahead = rows[head.index : head.index + 3]
+    limit = MAX_JSON_ROWS if any("{" in row.text for row in ahead) else MAX_JOIN
+    for row in rows[head.index + 1 : head.index + limit]:
+        if not continues(block[-1], row, head):
+            break
+        block.append(row)
+    return block
+
+
+def _notice_end(rows: list[Row], last: int, glyph: str) -> int:
+    """Where a banner's notice ends: further rows of the same notice glyph belong to it."""
+    if glyph not in _NOTICE:
+        return last
+    end = last
+    for row in rows[last + 1 :]:
+        if row.kind is Role.BLANK or (row.glyph != glyph and row.indent == 0):
+            break
+        end = row.index
+    return end
+
+
+@dataclass(frozen=True)
+class _Found:
+    hits: tuple[Hit, ...]  # a banner, or an error body and the notice printed after it
+    end: int  # where in the logical line what was read ends
+
+
+def _match_block(block: list[Row]) -> tuple[tuple[Hit, ...], int] | None:
+    """Match the block's logical line. Where a row filled the pane to its last column the
+    terminal may have split a word ("3:4" + "5pm") or cut at a blank it then trimmed, so each
+    such break is read both ways (a few at most) and the reading that says most is kept."""
+    if not any(row.hot for row in block):
+        return None
+    # The last breaks are tried both ways: a banner's reset time comes at its end.
+    ambiguous = [position for position in range(1, len(block)) if block[position - 1].exact]
+    ambiguous = ambiguous[-MAX_AMBIGUOUS:]
+    default = glued_breaks(block)
+    best: tuple[_Found, str, list[int]] | None = None
+    for choice in range(1 << len(ambiguous)):
+        flips = {position for bit, position in enumerate(ambiguous) if choice >> bit & 1}
+        text, owner = join(block, default ^ flips)
+        found = _read_line(text, block[0].glyph)
+        if found is not None and (
+            best is None or _detail(found.hits[0]) > _detail(best[0].hits[0])
+        ):
+            best = found, text, owner
+    if best is None:
+        return None
+    found, text, owner = best
+    last = owner[found.end - 1] if 0 < found.end < len(text) else block[-1].index
+    return found.hits, last
+
+
+def _detail(hit: Hit) -> tuple[int, int]:
+    """How much a reading of a wrapped banner says: named parts, then the longest reset."""
+    named = (hit.reset_phrase, hit.delay, hit.scope, hit.model, hit.to, hit.pct)
+    return sum(value is not None for value in named), len(hit.reset_phrase or "")
+
+
+def forget_lines() -> None:
+    _read_line.cache_clear()
+
+
+@lru_cache(maxsize=LINE_CACHE)
+def _read_line(line: str, glyph: str) -> _Found | None:
+    """`_match_line`, remembered: the same banner is read again on every look at its pane."""
+    return _match_line(line, glyph)
+
+
+def _match_line(line: str, glyph: str, depth: int = 0) -> _Found | None:
+    """A banner or an error body at the beginning of a logical line, or None."""
+    context = _Prefixes.read(line)
+    start = context.end
+    symbols = P.LEADING_SYMBOLS.match(line, start)
+    if symbols and symbols.end() > start and not P.JSON_START.match(line, start):
+        start = symbols.end()
+    rest = line[start:]
+    agent = context.agent or _GLYPH_AGENT.get(glyph)
+    if P.JSON_START.match(rest):
+        found = _match_body(line, start, agent, context, depth)
+        if found is not None:
+            return found
+    flat = rest.replace("\n", " ")  # a soft wrap is just the space it replaced
+    low = flat.lower()
+    present: dict[tuple[str, ...], bool] = {}
+    for shape in P.SHAPES:
+        if shape.needles not in present:
+            present[shape.needles] = any(needle in low for needle in shape.needles)
+        if not present[shape.needles]:
+            continue
+        match = shape.regex.match(flat)
+        if match is not None:
+            return _Found((_from_shape(shape, match, line, agent, context),), len(line))
+    hit = _from_prefixes(context, rest, line, agent)
+    if hit is not None:
+        return _Found((hit,), len(line))
+    if depth == 0 and ("rror" in line or "xception" in line or "{" in line):
+        # an exception or a body after a few words of lead-in on the same row
+        for lead in P.LEAD_IN.finditer(line, 1, min(len(line), 400)):
+            offset = lead.end()
+            while offset < len(line) and line[offset].isspace():
+                offset += 1
+            inner = _match_line(line[offset:], "", depth + 1)
+            if inner is not None:
+                hits = tuple(replace(hit, evidence=_evidence(line)) for hit in inner.hits)
+                return _Found(hits, offset + inner.end)
+    return None
+
+
+def _match_body(
+    line: str, start: int, agent: str | None, context: _Prefixes, depth: int
+) -> _Found | None:
+    """A provider's error body (JSON or a repr of it) at `start`, and what follows it."""
+    parsed = payloads.extract(line, start)
+    if parsed is None:
+        return None
+    body, end = parsed
+    finding = payloads.read(body, context.status)
+    if finding is None:
+        said = payloads.text_of(body)  # an agent's JSON output carrying a banner's text
+        inner = _match_line(said, "", depth + 1) if said and depth < 2 else None
+        if inner is None:
+            return None
+        return _Found(
+            tuple(replace(hit, evidence=_evidence(said or "")) for hit in inner.hits), end
+        )
+    hits = (_from_finding(finding, line[:end], agent, context),)
+    after = end
+    while after < len(line) and (line[after].isspace() or line[after] in "]}).,;"):
+        after += 1
+    if after < len(line) and depth == 0:
+        tail = _match_line(line[after:], "", depth + 1)
+        if tail is not None:
+            return _Found(hits + tail.hits, after + tail.end)
+    return _Found(hits, after)
+
+
+def _from_prefixes(context: _Prefixes, rest: str, line: str, agent: str | None) -> Hit | None:
+    """No banner shape matched: what the error prefixes alone say."""
+    if context.inner is not None:  # "API Error (…) · Retrying in 5 seconds…"
+        inner = _match_line(context.inner, "", 1) if context.inner.strip() else None
+        kinds = [hit.kind for hit in inner.hits] if inner else []
+        kind = next((k for k in kinds if k in (Kind.RATE_LIMIT, Kind.OVERLOADED)), None)
+        if kind is None and P.RETRYING.search(rest):
+            kind = Kind.RATE_LIMIT if "429" in context.inner else Kind.OVERLOADED
+        if kind is not None:
+            return Hit(
+                kind, 0, 0, _evidence(line), "API error, retrying", "api-error-retrying", agent
+            )
+    if context.status is not None and context.api:
+        finding = payloads.read({"error": rest.strip() or "error"}, context.status)
+        if finding is not None:
+            return _from_finding(finding, line, agent, context)
+    if context.exception:
+        return _from_exception(context, line, agent)
+    return None
+
+
+def _with_headers(hit: Hit, rows: list[Row]) -> Hit:
+    """An error body printed by `curl -i` has its wait in the response headers above it."""
+    if hit.shape != "api-body" or hit.delay is not None or hit.reset_phrase:
+        return hit
+    for row in reversed(rows[max(0, hit.first - 25) : hit.first]):
+        if row.kind is Role.PROMPT:
+            break
+        header = P.RETRY_HEADER.match(row.text)
+        if header and header.group("seconds"):
+            return replace(hit, delay=timedelta(seconds=float(header.group("seconds"))))
+        if header:
+            return replace(hit, reset_phrase=header.group("stamp"))
+    return hit
+
+
+@dataclass
+class _Prefixes:
+    """The error prefixes in front of a message and what they reveal."""
+
+    end: int = 0
+    status: int | None = None
+    agent: str | None = None
+    vendor: str | None = None
+    exception: str | None = None
+    inner: str | None = None
+    api: bool = False  # an API error line (not just "Error:"): a bare status means something
+
+    @classmethod
+    def read(cls, line: str) -> _Prefixes:
+        found = cls()
+        for _ in range(5):
+            match = P.ERROR_PREFIX.match(line, found.end)
+            if match is None or match.end() == found.end:
+                break
+            found.end = match.end()
+            groups = match.groupdict()
+            for name in ("status", "code", "got", "gstatus", "http", "bare"):
+                if groups.get(name):
+                    found.status = int(groups[name])
+            text = match.group(0)
+            if text.startswith("[API Error"):
+                found.agent, found.api = found.agent or "gemini", True
+            elif groups.get("stream"):
+                found.agent = found.agent or "codex"
+            elif text.startswith("got status") or groups.get("bare"):
+                found.api = True
+            elif text.startswith("API Error"):
+                found.agent, found.api = found.agent or "claude", True
+                found.inner = groups.get("inner")
+            elif groups.get("exc"):
+                found.agent, found.exception = "aider", groups["exc"]
+                found.vendor = _VENDORS.get((groups.get("vendor") or "").lower())
+                found.api = True
+            elif groups.get("sdk_exc"):
+                found.exception, found.api = groups["sdk_exc"], True
+                found.vendor = "openai" if text.startswith("openai") else "anthropic"
+            elif groups.get("gexc"):
+                found.exception, found.vendor, found.api = groups["gexc"], "google", True
+            elif groups.get("anyexc"):
+                found.exception, found.api = groups["anyexc"], True
+                module = (groups.get("module") or "").lower()
+                found.vendor = found.vendor or next(
+                    (
+                        vendor
+                        for name, vendor in _VENDORS.items()
+                        if module.startswith(("@" + name, name))
+                    ),
+                    None,
+                )
+            elif groups.get("code") or groups.get("http"):
+                found.api = True
+        return found
+
+
+def _from_shape(
+    shape: P.Shape, found: re.Match[str], line: str, agent: str | None, context: _Prefixes
+) -> Hit:
+    groups = {key: value for key, value in found.groupdict().items() if value}
+    provider = shape.provider if shape.provider in AGENTS else agent
+    vendor = shape.provider if shape.provider not in AGENTS else None
+    kind, what = shape.kind, shape.what
+    delay = parse_duration(groups["delay"]) if "delay" in groups else None
+    if (
+        shape.name == "gemini-exhausted-capacity"
+        and delay is not None
+        and delay <= payloads.SHORT_WAIT
+    ):
+        kind, what = Kind.RATE_LIMIT, "rate limit"  # "reset after 39s": the CLI retries
+    scope, model = _scope_model(groups.get("scope"), groups.get("model"))
+    return Hit(
+        kind, 0, 0, _evidence(line), what, shape.name, provider, vendor or context.vendor,
+        scope, model, groups.get("to") or groups.get("to2") or groups.get("to3"), groups.get("pct"),
+        groups.get("reset") or groups.get("epoch"), delay, shape.name == "claude-reset-press-enter",
+    )  # fmt: skip
+
+
+def _from_finding(
+    finding: payloads.Finding, line: str, agent: str | None, context: _Prefixes
+) -> Hit:
+    return Hit(
+        finding.kind, 0, 0, _evidence(line), finding.what, "api-body", agent,
+        finding.vendor or context.vendor, finding.scope, finding.model,
+        reset_phrase=finding.reset_phrase, delay=finding.delay,
+    )  # fmt: skip
+
+
+def _from_exception(context: _Prefixes, line: str, agent: str | None) -> Hit | None:
+    name = (context.exception or "").lower()
+    for needle, kind, what in _EXCEPTIONS:
+        if needle in name:
+            return Hit(kind, 0, 0, _evidence(line), what, "exception", agent, context.vendor)
+    return None
+
+
+# An exception's class name when nothing else in its line is readable.
+_EXCEPTIONS = (
+    ("ratelimit", Kind.RATE_LIMIT, "rate limit"),
+    ("authentication", Kind.AUTH, "API key rejected"),
+    ("permissiondenied", Kind.AUTH, "API key rejected"),
+    ("budget", Kind.BILLING, "budget exceeded"),
+    ("internalserver", Kind.OVERLOADED, "server error"),
+    ("serviceunavailable", Kind.OVERLOADED, "servers busy"),
+    ("resourceexhausted", Kind.RATE_LIMIT, "quota"),
+)
+
+
+def _scope_model(scope: str | None, model: str | None) -> tuple[str | None, str | None]:
+    if scope is None:
+        return None, model
+    words = scope.lower().split()
+    if words[0] in ("opus", "sonnet"):
+        model = model or words[0].capitalize()
+        return ("weekly" if "weekly" in words else words[0]), model
+    named = {"5h": "5-hour", "five-hour": "5-hour", "usage": None, "extra": "extra-usage",
+             "org": "monthly", "organization": "monthly", "spend": "spend"}  # fmt: skip
+    if words[0] in named:
+        return named[words[0]], model
+    return "-".join(words), model
+
+
+def _evidence(line: str) -> str:
+    return re.sub(r"\s+", " ", line).strip()[:500]

@@ -1,0 +1,38 @@
+"""What several commands share: building a Supervisor from the global options, and
+rendering spans of time the same way everywhere."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+import click
+
+from credit_management.cli import CliContext
+from credit_management.clock import SystemClock
+from credit_management.config import load_settings
+from credit_management.credit_monitor import Supervisor
+from credit_management.resets import format_until
+from credit_management.tmux import Tmux
+
+
+def build_supervisor(obj: CliContext, overrides: Mapping[str, object] | None = None) -> Supervisor:
+    """A Supervisor over the selected tmux server, home and effective settings."""
+    settings = load_settings(obj.paths, overrides)
+    return Supervisor(obj.paths, settings, Tmux(obj.socket), SystemClock())
+
+
+def until_text(seconds: float | None) -> str:
+    """ "in 2h5m", "3m ago" or "-" for a number of seconds until something."""
+    if seconds is None:
+        return "-"
+    if seconds >= 0:
+        return f"in {format_until(timedelta(seconds=seconds))}"
+    return f"{format_until(timedelta(seconds=-seconds))} ago"
+
+
+def echo_json(data: Any) -> None:
+    """Pretty JSON on stdout, the same for every `--json`."""
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))

@@ -1,0 +1,111 @@
+"""`credit-monitor queue [TARGET]` lists the messages held for stopped agents;
+`credit-monitor queue drop ID` drops one."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+import click
+
+from credit_management.cli import CliContext
+from credit_management.cli._default_group import DefaultGroup, echo_json, table
+from credit_management.clock import SystemClock
+from credit_management.events import EventLog
+from credit_management.messaging import (
+    Held,
+    clock_text,
+    describe_hold,
+    drop_message,
+    hold_of,
+    parse_instant,
+    preview,
+    queued,
+    resolve_listing_target,
+    schedules,
+)
+from credit_management.resets import host_zone
+from credit_management.state import State, StateStore
+from credit_management.tmux import Tmux
+
+
+@click.group(
+    cls=DefaultGroup,
+    default_command="list",
+    usage="[TARGET] [--json] | drop ID",
+)
+def queue() -> None:
+    """Messages waiting for agents that cannot take them yet, delivered in order once the
+    agent is verified active.
+
+    `queue` and `queue TARGET` list them; `queue drop ID` drops one.
+    """
+
+
+@queue.command(name="list")
+@click.argument("target", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.pass_obj
+def list_queue(obj: CliContext, target: str | None, as_json: bool) -> None:
+    """List what waits (all agents, or TARGET's)."""
+    clock = SystemClock()
+    state = StateStore(obj.paths, clock).load()
+    key = resolve_listing_target(Tmux(obj.socket), state, target) if target else None
+    items = queued(state, key)
+    now = clock.now()
+    if as_json:
+        echo_json([_as_dict(state, held) for held in items])
+        return
+    zone = host_zone(None)
+    if not items:
+        click.echo(f"nothing queued for {key}" if key else "nothing queued")
+    else:
+        _print_table(state, items, now, zone)
+    upcoming = len(schedules(state, key))
+    if upcoming:
+        click.echo(f"{upcoming} scheduled note(s) not due yet: see `credit-monitor schedule list`")
+
+
+def _print_table(state: State, items: list[Held], now: datetime, zone: tzinfo) -> None:
+    rows = [("ID", "TARGET", "SOURCE", "CREATED", "TEXT")]
+    for held in items:
+        created = parse_instant(held.message.created_at)
+        rows.append(
+            (
+                held.message.id,
+                held.target,
+                held.message.source,
+                clock_text(created, now, zone) if created else "-",
+                preview(held.message.text),
+            )
+        )
+    click.echo(table(rows))
+    waiting = sorted({held.target for held in items})
+    for target in waiting:
+        hold = hold_of(state.agents.get(target))
+        why = describe_hold(hold, now, zone) if hold else "active: sent at the next sweep"
+        click.echo(f"{target}: {why}")
+
+
+def _as_dict(state: State, held: Held) -> dict[str, object]:
+    record = state.agents.get(held.target)
+    return {
+        "id": held.message.id,
+        "target": held.target,
+        "source": held.message.source,
+        "created_at": held.message.created_at,
+        "due_at": held.message.due_at,
+        "text": held.message.text,
+        "agent_status": record.status.value if record else None,
+    }
+
+
+@queue.command(name="drop")
+@click.argument("message_id", metavar="ID")
+@click.pass_obj
+def drop(obj: CliContext, message_id: str) -> None:
+    """Drop the queued message ID (it will never be sent)."""
+    clock = SystemClock()
+    held = drop_message(
+        StateStore(obj.paths, clock), EventLog(obj.paths.events_log), clock, message_id
+    )
+    click.echo(f"dropped {held.message.id} (for {held.target}): {preview(held.message.text)}")

@@ -1,0 +1,38 @@
+"""`credit-monitor run`: one sweep and the due resumes, for cron."""
+
+from __future__ import annotations
+
+import click
+
+from credit_management.cli import CliContext
+from credit_management.cli._common import build_supervisor, echo_json
+from credit_management.errors import LockBusy
+from credit_management.state import run_lock
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the sweep's report as JSON.")
+@click.pass_obj
+def run(obj: CliContext, as_json: bool) -> None:
+    """One sweep over every agent pane, then the resumes and messages that are due.
+
+    Takes the run lock: a second run while one is under way exits at once (status 0), saying so.
+    """
+    supervisor = build_supervisor(obj)
+    try:
+        with run_lock(obj.paths):
+            report = supervisor.sweep()
+    except LockBusy as busy:
+        click.echo(f"skipped: {busy}")
+        return
+    if as_json:
+        echo_json(report.__dict__)
+        return
+    click.echo(
+        f"swept {report.agents} agent(s): {len(report.changes)} change(s), "
+        f"{len(report.resumed)} resumed, {report.delivered} message(s) delivered"
+    )
+    for change in report.changes:
+        click.echo(f"  {change}")
+    for error in report.errors:
+        click.echo(f"warning: {error}", err=True)

@@ -1,0 +1,76 @@
+"""The one place that reads the wall clock, so tests and the demo can move time.
+
+`CREDIT_MONITOR_NOW` (an ISO 8601 instant) freezes the clock; `CREDIT_MONITOR_CLOCK_OFFSET`
+(seconds, may be negative or fractional) shifts it. Both exist so that end-to-end tests can run
+the real commands "after the reset" without waiting hours for it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+NOW_ENV = "CREDIT_MONITOR_NOW"
+OFFSET_ENV = "CREDIT_MONITOR_CLOCK_OFFSET"
+
+
+class Clock(Protocol):
+    """Something that tells the time (aware, UTC) and can wait."""
+
+    def now(self) -> datetime: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """The real clock, shifted or frozen by the environment variables above."""
+
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        env = os.environ if environ is None else environ
+        self._frozen: datetime | None = None
+        self._offset = timedelta(0)
+        frozen = env.get(NOW_ENV)
+        if frozen:
+            moment = datetime.fromisoformat(frozen.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                raise ValueError(f"{NOW_ENV} needs an offset: {frozen!r}")
+            self._frozen = moment.astimezone(UTC)
+        offset = env.get(OFFSET_ENV)
+        if offset:
+            self._offset = timedelta(seconds=float(offset))
+
+    def now(self) -> datetime:
+        if self._frozen is not None:
+            return self._frozen + self._offset
+        return datetime.now(UTC) + self._offset
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
+
+    def advance(self, seconds: float) -> None:
+        """Jump ahead (tests: "hours later") while sleeps stay real for tmux round trips."""
+        self._offset += timedelta(seconds=seconds)
+
+
+class FakeClock:
+    """A clock that moves only when told to; `sleep` advances it instantly."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("FakeClock needs an aware datetime")
+        self._now = start.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(seconds)
+
+    def advance(self, seconds: float) -> None:
+        self._now += timedelta(seconds=seconds)
+
+    def set(self, moment: datetime) -> None:
+        self._now = moment.astimezone(UTC)

@@ -1,0 +1,95 @@
+"""The crontab entry that runs `credit-monitor run` on the check interval.
+
+cron starts jobs with almost no environment, so the entry carries the PATH, home and tmux
+socket the monitor needs. The entry is marked by a trailing comment so install is idempotent
+and remove touches nothing else.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from credit_management.errors import CreditError
+from credit_management.paths import Paths
+
+MARKER = "# credit-monitor run"
+
+
+def entry_line(paths: Paths, socket: str | None, interval_minutes: float) -> str:
+    """The crontab line: every N minutes, with PATH, home and socket, output to the log."""
+    minutes = max(1, math.ceil(interval_minutes))
+    schedule = "* * * * *" if minutes == 1 else f"*/{minutes} * * * *"
+    executable = Path(sys.argv[0]).resolve()
+    program = (
+        str(executable)
+        if executable.name == "credit-monitor"
+        else shutil.which("credit-monitor") or str(Path(sys.executable).with_name("credit-monitor"))
+    )
+    env = [
+        f"PATH={shlex.quote(os.environ.get('PATH', '/usr/bin:/bin'))}",
+        f"CREDIT_MANAGEMENT_HOME={shlex.quote(str(paths.home))}",
+    ]
+    if socket:
+        env.append(f"CREDIT_MONITOR_TMUX_SOCKET={shlex.quote(socket)}")
+    log = shlex.quote(str(paths.logs_dir / "cron.log"))
+    command = f"{shlex.quote(program)} run >> {log} 2>&1"
+    return f"{schedule} {' '.join(env)} {command} {MARKER}"
+
+
+def _crontab() -> str:
+    found = shutil.which("crontab")
+    if found is None:
+        raise CreditError("crontab is not installed (on Debian: apt-get install cron)")
+    return found
+
+
+def read_crontab() -> list[str]:
+    """The current user's crontab lines (empty when there is none)."""
+    done = subprocess.run([_crontab(), "-l"], capture_output=True, text=True, timeout=10)
+    if done.returncode != 0:
+        if "no crontab" in done.stderr.lower():
+            return []
+        raise CreditError(f"crontab -l failed: {done.stderr.strip() or done.returncode}")
+    return done.stdout.splitlines()
+
+
+def write_crontab(lines: list[str]) -> None:
+    """Replace the user's crontab with `lines`."""
+    body = "".join(f"{line}\n" for line in lines)
+    done = subprocess.run([_crontab(), "-"], input=body, capture_output=True, text=True, timeout=10)
+    if done.returncode != 0:
+        raise CreditError(f"crontab - failed: {done.stderr.strip() or done.returncode}")
+
+
+def install(paths: Paths, socket: str | None, interval_minutes: float) -> tuple[str, bool]:
+    """Add or update the entry; returns it and whether the crontab changed."""
+    line = entry_line(paths, socket, interval_minutes)
+    current = read_crontab()
+    others = [existing for existing in current if not existing.endswith(MARKER)]
+    wanted = [*others, line]
+    if wanted == current:
+        return line, False
+    paths.logs_dir.mkdir(parents=True, exist_ok=True)
+    write_crontab(wanted)
+    return line, True
+
+
+def remove() -> bool:
+    """Drop the entry; True when there was one."""
+    current = read_crontab()
+    kept = [line for line in current if not line.endswith(MARKER)]
+    if kept == current:
+        return False
+    write_crontab(kept)
+    return True
+
+
+def show() -> str | None:
+    """The installed entry, if any."""
+    return next((line for line in read_crontab() if line.endswith(MARKER)), None)

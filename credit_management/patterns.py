@@ -1,0 +1,425 @@
+"""The regular expressions of limit detection, as one table of named shapes per agent family.
+
+`signals.py` holds the logic; this module holds only *what the agents print*: the banners of
+Claude Code, Codex, Gemini CLI and Aider, the prefixes their error lines carry, the phrases of
+raw API error bodies, and the screen furniture (prompts, footers, menus) that is not agent
+output. Every banner shape is matched from the start of a logical line (after the glyph and
+error prefixes), never searched for inside prose. Wordings change between releases, so each
+family is a group of small alternatives rather than one exact string.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from credit_management.models import Kind
+
+_I = re.IGNORECASE
+
+# --- building blocks --------------------------------------------------------------------------
+
+APOS = r"['’]"
+SEP = r"\s*[·∙•]\s*"  # Claude Code's separators: U+00B7, U+2219 (older builds), U+2022
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_WEEKDAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?"
+_CLOCK = (
+    r"(?:\d{1,2}(?::\d{2}){1,2}(?:\s?[ap]\.?\s?m\b\.?)?|\d{1,2}\s?[ap]\.?\s?m\b\.?|noon|midnight)"
+)
+_DATE = (
+    rf"(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH})"
+    r"(?:,?\s+\d{4})?|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}"
+)
+# "(America/New_York)", "(Etc/GMT+5)", "(UTC)", " PST", " GMT+2", " UTC".
+_ZONE = (
+    r"(?:\s*\([A-Za-z][\w+\-]*(?:/[\w+\-]+)*\)"
+    r"|\s+(?:UTC|GMT)(?:\s?[+-]\s?\d{1,2}(?::?\d{2})?)?(?![\w])"
+    r"|\s+(?-i:[A-Z]{2,5})(?![\w]))"
+)
+_DATETIME = (
+    rf"(?:(?:{_WEEKDAY},?\s+)?(?:(?:{_DATE})(?:,?\s+(?:at\s+)?{_CLOCK})?"
+    rf"|{_CLOCK}(?:,?\s+(?:on\s+)?(?:{_DATE}))?))(?:{_ZONE})?"
+)
+_UNIT = (
+    r"(?:milliseconds?|msecs?|ms|weeks?|wks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m"
+    r"|seconds?|secs?|s)(?![a-zA-Z])"
+)
+DURATION = rf"\d+(?:\.\d+)?\s?{_UNIT}(?:[\s,]*(?:and\s+)?\d+(?:\.\d+)?\s?{_UNIT})*"
+_EPOCH = r"\d{10}(?:\d{3})?(?!\d)"
+# The extent of a reset phrase: what `resets.resolve_reset` is given. Durations keep their
+# "in"/"after" so that they read as relative.
+TIME = rf"(?:(?:in|after)\s+{DURATION}|{_DATETIME}|{_EPOCH})"
+# What may follow a complete banner: the end, a separator, a new sentence, a slash command.
+END = r"(?=\s*[.!]?\s*(?:$|\n|[·∙•|\])]|/[a-z]|\(|(?-i:[A-Z])|(?:esc|or|type|press)\b))"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One banner shape: matched with `re.match` at the start of a logical line.
+
+    Named groups the logic reads: reset (a phrase for resolve_reset), delay (a duration),
+    epoch, scope, model, pct, to (the model an agent falls back to).
+    """
+
+    name: str
+    provider: str | None  # the agent that renders it; None = decided by the screen
+    kind: Kind
+    regex: re.Pattern[str]
+    what: str  # the human summary used in Signal.message, e.g. "session limit"
+    # Lowercase words one of which every match contains: a cheap test before the regex.
+    needles: tuple[str, ...] = ()
+
+
+_SCOPE = (
+    r"(?P<scope>5-hour|five-hour|5h|session|weekly|daily|monthly|opus(?:\s+weekly)?"
+    r"|sonnet(?:\s+weekly)?|usage\s+credit|extra\s+usage|org(?:anization)?(?:\s+monthly)?"
+    r"|spend|usage)"
+)
+
+# Each table row: (name, kind, what, pattern). `what` names the limit in Signal.message.
+_Row = tuple[str, Kind, str, str]
+
+
+def _table(provider: str | None, needles: tuple[str, ...], rows: list[_Row]) -> tuple[Shape, ...]:
+    return tuple(
+        Shape(name, provider, kind, re.compile(pattern, _I), what, needles)
+        for name, kind, what, pattern in rows
+    )
+
+
+_EX, _BILL, _AUTH, _AUTO = Kind.EXHAUSTED, Kind.BILLING, Kind.AUTH, Kind.AUTO_RESUME
+_WARN, _FALL, _RATE, _BUSY = Kind.WARNING, Kind.FALLBACK, Kind.RATE_LIMIT, Kind.OVERLOADED
+_NO_RESET = r"(?=\s*(?:[·∙•.]|$|/))"  # a banner that names no reset ends here
+
+# --- Claude Code (provider "claude") ----------------------------------------------------------
+# fmt: off
+CLAUDE = _table("claude", ("limit", "credits", "extra usage"), [
+    # 1.0.x raw form: the reset is an epoch after a pipe.
+    ("claude-epoch", _EX, "usage limit",
+     rf"Claude AI usage limit reached\s*\|\s*(?P<epoch>{_EPOCH})"),
+    # 2.1.234+: the agent waits and continues by itself ("... · esc to cancel").
+    ("claude-auto-continue", _AUTO, "usage limit",
+     rf"(?:Usage|Session|Weekly)?\s*limit reached[^·∙•]{{0,60}}?{SEP}continuing "
+     rf"(?:automatically at\s+(?P<reset>{TIME})|shortly)"),
+    # After a machine slept through the reset, it waits for Enter: resumable now.
+    ("claude-reset-press-enter", _EX, "usage limit (reset)",
+     rf"Your usage limit has reset{SEP}press enter to continue"),
+    # "Claude usage limit reached. Your limit will reset at 3pm (America/New_York)."
+    ("claude-will-reset", _EX, "usage limit",
+     r"Claude (?:AI )?usage limit reached(?:[.!]?\s*Your (?:limit|credits) will reset at\s+"
+     rf"(?P<reset>{TIME}))?{END}"),
+    # "Claude Opus 4 limit reached, now using Sonnet 4".
+    ("claude-model-fallback", _FALL, "limit reached",
+     r"(?:Claude\s+)?(?P<model>Opus(?:\s[\d.]+)?|Sonnet(?:\s[\d.]+)?)\s+(?:weekly\s+)?"
+     r"limit reached(?:,|\s*[·∙•])\s*now using\s+(?P<to>[\w.]+(?:\s[\d.]+)?)"),
+    # "You're now using extra usage · Your session limit resets 7pm (America/Chicago)".
+    ("claude-extra-usage-fallback", _FALL, "plan limit reached",
+     rf"(?:You{APOS}re\s+)?now using extra usage(?:{SEP}.*?resets\s+(?P<reset>{TIME}))?"),
+    # "5-hour limit reached ∙ resets 3am", "Opus weekly limit reached · resets Oct 9, 9pm".
+    ("claude-limit-reached", _EX, "limit",
+     rf"{_SCOPE}\s+limit reached(?:{SEP}resets\s+(?P<reset>{TIME})|{_NO_RESET})"),
+    # "You've hit your session limit · resets 5:20am (America/Denver)", "You've hit your limit".
+    ("claude-hit-your-limit", _EX, "limit",
+     rf"You{APOS}ve hit your (?:{_SCOPE}\s+)?limit(?:{SEP}resets\s+(?P<reset>{TIME})"
+     rf"|{_NO_RESET})"),
+    # "You're out of extra usage · resets 3am (Asia/Makassar)"; without a reset it is billing.
+    ("claude-out-of-extra", _EX, "extra usage",
+     rf"You{APOS}re out of (?P<scope>extra usage|usage credits){SEP}resets\s+(?P<reset>{TIME})"),
+    # Bare "Usage limit reached" with Claude's separators ("· /low-priority to continue ...").
+    ("claude-usage-limit-reached", _EX, "usage limit",
+     rf"Usage limit reached(?:{SEP}resets\s+(?P<reset>{TIME})|{_NO_RESET})"),
+    # The seed's own signals: "credits will reset at <time>", the /upgrade hint, the menu.
+    ("claude-credits-will-reset", _EX, "credits",
+     rf"(?:Your\s+)?credits will reset at\s+(?P<reset>{TIME}){END}"),
+    ("claude-upgrade-hint", _EX, "usage limit",
+     r"/upgrade to increase your usage limits?\b"),
+    ("claude-limit-menu", _EX, "usage limit",
+     r"(?:[❯›>]\s*)?1\.\s*Stop and wait for limit to reset"),
+    # Warnings: the agent is still working.
+    ("claude-approaching", _WARN, "limit",
+     rf"Approaching (?:your\s+)?(?:{_SCOPE}\s+)?(?:usage\s+)?limit"
+     rf"(?:{SEP}resets(?:\s+at)?\s+(?P<reset>{TIME}))?{END}"),
+    ("claude-used-percent", _WARN, "limit",
+     rf"You{APOS}ve used (?P<pct>\d{{1,3}})% of your (?:{_SCOPE}\s+)?limit"
+     rf"(?:{SEP}resets\s+(?P<reset>{TIME}))?{END}"),
+])
+
+# --- Codex CLI (provider "codex"), after its "■"/"🖐" error glyph ----------------------------
+# What follows "You've hit your usage limit." depends on the plan (codex-rs/core/src/error.rs).
+_CODEX_TAIL = (
+    r"(?:Upgrade to (?:Pro|Plus)|[Vv]isit https?://|To get more access|[Tt]ry again"
+    r"|or try again|send a request to your admin)"
+)
+CODEX = _table("codex", ("usage limit", "spend cap", "quota exceeded", "upgrade to plus",
+                         "heads up", "retry limit", "connecting", "high demand", "at capacity",
+                         "access token", "status 401"), [
+    ("codex-usage-limit", _EX, "usage limit",
+     rf"You{APOS}ve hit your usage limit\.\s*(?={_CODEX_TAIL})"
+     rf"(?:.*?[Tt]ry again\s+(?:at\s+)?(?P<reset>{TIME}))?"),
+    ("codex-spend-cap", _BILL, "spend cap reached",
+     r"You(?:'ve| have)? hit your spend cap"),
+    ("codex-quota-exceeded", _BILL, "quota exceeded",
+     r"Quota exceeded\. Check your plan and billing details"),
+    ("codex-usage-not-included", _BILL, "plan has no Codex usage",
+     r"To use Codex with your ChatGPT plan, upgrade to Plus"),
+    ("codex-heads-up", _WARN, "limit",
+     rf"Heads up, you{APOS}ve used over (?P<pct>\d{{1,3}})% of your (?P<scope>[\w-]+)"
+     r"(?: [\w-]+)? limit"),
+    ("codex-retry-limit", _RATE, "rate limit",
+     r"(?:stream error:\s*)?exceeded retry limit, last status: 429"),
+    ("codex-reconnecting", _BUSY, "connection retrying",
+     r"Re-?connecting\.\.\.\s*\d+/\d+"),
+    ("codex-high-demand", _BUSY, "servers busy",
+     rf"We{APOS}re currently experiencing high demand"),
+    ("codex-at-capacity", _BUSY, "model at capacity",
+     r"Selected model is at capacity"),
+    ("codex-refresh-token", _AUTH, "login expired",
+     r"Your access token could not be refreshed"),
+    ("codex-unauthorized", _AUTH, "unauthorized (401)",
+     r"unexpected status 401\b"),
+])
+
+# --- Gemini CLI (provider "gemini") -----------------------------------------------------------
+GEMINI = _table("gemini", ("exhausted", "usage limit", "quota", "switch", "congestion"), [
+    # TerminalQuotaError, rendered as "✕ [API Error: You have exhausted ...]".
+    ("gemini-exhausted-capacity", _EX, "quota",
+     r"You have exhausted your (?:capacity|(?P<scope>daily) quota) on this model\.?"
+     rf"(?:\s*Your quota will reset after\s+(?P<delay>{DURATION}))?"),
+    # The quota dialog: "Usage limit reached for all Pro models. Access resets at 3:45 PM PST."
+    ("gemini-usage-limit", _EX, "usage limit",
+     r"Usage limit reached for (?P<model>all Pro models|[\w.:-]+?)\.?"
+     rf"(?:\s*Access resets at\s+(?P<reset>{TIME}))?{END}"),
+    ("gemini-daily-quota", _EX, "quota",
+     r"You have reached your (?P<scope>daily) (?:(?P<model>[\w.:-]+) )?quota limit"),
+    ("gemini-switching", _FALL, "quota reached",
+     r"(?:Automatically switching from (?P<model>[\w.:-]+) to (?P<to>[\w.:-]+)"
+     r"|(?:Possible quota limitations in place or slow response times detected\.\s*)?"
+     r"Switching to the (?P<to2>[\w.:-]+) model for the rest of this session"
+     r"|Switched to fallback model(?: (?P<to3>[\w.:-]+?))?\.?(?:\s|$))"),
+    ("gemini-congestion", _BUSY, "servers busy",
+     r"Pardon Our Congestion!"),
+])
+
+# --- Aider (provider "aider"): the hint it prints under a litellm exception -------------------
+AIDER = _table("aider", ("the api provider",), [
+    ("aider-rate-limited", _RATE, "rate limit",
+     r"The API provider has rate limited you\."),
+    ("aider-auth", _AUTH, "API key rejected",
+     r"The API provider is not able to authenticate you\."),
+    ("aider-overloaded", _BUSY, "servers busy",
+     r"The API provider(?:'s| ?s) servers are down or overloaded\."),
+])
+
+# --- what any agent may print from its provider (the screen decides who printed it) ----------
+GENERIC = (
+    _table("anthropic", ("credit balance", "api usage limits"), [
+        ("anthropic-credit-low", _BILL, "credit balance too low",
+         r"(?:Your )?credit balance is too low(?: to access the Anthropic API)?"),
+        ("anthropic-api-usage-limits", _EX, "API spend limit",
+         r"You have reached your specified (?:workspace )?API usage limits\.?"
+         rf"(?:\s*You will regain access on\s+(?P<reset>{TIME}))?"),
+    ])
+    + _table("claude", ("out of extra usage", "out of usage credits", "temporarily limiting",
+                        "request rejected", "529 overloaded"), [
+        ("claude-out-of-extra-no-reset", _BILL, "out of extra usage",
+         rf"You{APOS}re out of (?P<scope>extra usage|usage credits)(?!{SEP}resets)"),
+        ("server-limiting", _RATE, "servers limiting requests",
+         r"Server is temporarily limiting requests"),
+        ("request-rejected-429", _RATE, "rate limit",
+         r"Request rejected \(429\)"),
+        ("repeated-529", _BUSY, "servers overloaded",
+         r"Repeated 529 Overloaded errors"),
+    ])
+    + _table(None, ("exceeded your current quota", "insufficient", "credit limit", "balance",
+                    "billing hard limit", "out of credits", "out of funds", "spend", "rate limit",
+                    "overloaded", "api key", "logged in", "login", "oauth token", "bearer",
+                    "organization"), [
+        ("openai-insufficient-quota", _BILL, "quota exceeded",
+         r"You exceeded your current quota, please check your plan and billing details"),
+        ("billing-insufficient", _BILL, "out of credits",
+         r"(?:insufficient[_ ](?:quota|credits?|funds|balance)|credit limit exceeded"
+         r"|(?:account |credit )?balance (?:is )?too low|billing hard limit has been reached"
+         r"|(?:org(?:anization)?|workspace) (?:is |has run )?out of (?:credits|funds)"
+         r"|spend(?:ing)? (?:cap|limit) (?:reached|exceeded))"),
+        ("rate-limit-reached", _RATE, "rate limit",
+         r"Rate limit (?:reached|exceeded)(?: for (?P<model>[\w.:-]+))?"),
+        ("overloaded", _BUSY, "servers overloaded",
+         r"(?:Overloaded(?=\s*$|\s*[·∙•(\]}.])"
+         r"|The (?:model|engine|server) is (?:currently )?overloaded)"),
+        ("login-needed", _AUTH, "login or API key problem",
+         r"(?:Invalid API key|Missing API key|Not logged in|Login expired"
+         r"|OAuth token (?:revoked|has expired)|Invalid bearer token|API key not valid"
+         r"|Incorrect API key provided|Failed to login|This organization has been disabled"
+         rf"|Your organization has disabled)(?:.*?(?:{SEP}|\.\s*)(?:Please )?run /login)?"),
+        ("please-run-login", _AUTH, "login needed",
+         r"(?:Please )?run /login"),
+    ])
+)
+# fmt: on
+
+SHAPES: tuple[Shape, ...] = CODEX + CLAUDE + GEMINI + AIDER + GENERIC
+
+# A cheap first test before any shape is tried: a line without one of these words is not a
+# limit of any kind.
+# A cheap first test before any shape is tried (on the lowercased row): a row without one of
+# these words is no part of a limit of any kind.
+TRIGGER_WORDS = (
+    "limit", "quota", "usage", "credit", "rate", "overload", "capacity", "exhausted", "429",
+    "529", "401", "402", "403", "500", "502", "503", "504", "balance", "billing", "api key",
+    "login", "token", "unauthori", "authenticat", "demand", "congestion", "now using", "switch",
+    "continuing", "fallback", "reset", "error", "spend", "upgrade", "connect", "denied",
+)  # fmt: skip
+TRIGGER = re.compile("|".join(map(re.escape, TRIGGER_WORDS)))
+
+# --- where a banner may start ----------------------------------------------------------------
+
+# TUI glyphs that open a row. Prose glyphs open an assistant message (their continuation rows
+# are prose); the others open tool output, notices and errors.
+PROSE_GLYPHS = frozenset("⏺●•✦◆")
+_SYMBOL = r"[^\w\s\"'`(\[{<>/\\.,;:?@#$%&=+\-|~^]"
+GLYPH = re.compile(rf"^(?P<glyph>(?:{_SYMBOL}|ℹ){{1,2}}|[xXi](?= \S))\s+")
+# A symbol glued to the text it introduces ("🚦Pardon Our Congestion!").
+LEADING_SYMBOLS = re.compile(rf"^{_SYMBOL}+\s*")
+# Rows the user typed: Claude Code and Gemini ">", Codex "›" and "▌", menus "❯", Aider "code> ".
+PROMPT = re.compile(
+    r"^(?:[>›❯▌$%]|\w{2,12}>|(?:\([\w.-]+\)\s)?(?:[\w.-]+@[\w.-]+[: ]?)?[~/][^\s]*\s?[$%#]"
+    r"|[\w.-]+@[\w.-]+\s?[$%#])(?=\s|$)"
+)
+# Markdown list markers and numbered items: never the start of a banner.
+LIST_ITEM = re.compile(r"^(?:[-*+]\s|\d{1,3}[.)]\s)")
+# Box borders to remove from both ends of a row (not ASCII "|": markdown tables keep theirs).
+BORDER_LEFT = re.compile(r"^\s*[│┃║▕▏]\s?")
+BORDER_RIGHT = re.compile(r"\s?[│┃║▕▏]\s*$")
+RULE = re.compile(r"^\s*(?:[─━═╌╍┄┅┈┉▔▁\-=_~]{3,}|[╭┌╔╰└╚].*[╮┐╗╯┘╝]|[╭┌╔╰└╚][─━═].*)\s*$")
+
+# Error prefixes between the glyph and the message; each may carry an HTTP status.
+ERROR_PREFIX = re.compile(
+    r"(?:\[\d{4}-\d\d-\d\dT[\d:.]+Z?\]\s+(?=ERROR:)"  # codex exec log lines
+    r"|(?P<stream>stream error|stream disconnected before completion):\s*"
+    r"|\[?API Error(?:\s*\((?P<inner>[^)]{0,300})\))?:?\s*(?P<status>\d{3})?:?\s*"
+    r"|\[(?:ERROR|Error|error)\]:?\s*"
+    r"|(?:Fatal error|ERROR|Error|error|Uncaught \w+|Exception|[A-Z]\w* error)"
+    r"(?:\s*\(\d{3}\))?\s*:\s*"
+    r"|litellm\.(?P<exc>\w+Error|Timeout):\s*(?:\w+Error:\s*)?(?:(?P<vendor>\w+?)Exception\s*-\s*)?"
+    r"|(?:openai|anthropic)\.(?P<sdk_exc>\w+Error):\s*"
+    r"|google\.api_core\.exceptions\.(?P<gexc>\w+):\s*(?P<gstatus>\d{3})?\s*"
+    r"|Error code:\s*(?P<code>\d{3})\s*-\s*"
+    r"|(?P<module>(?:@?[a-z_][\w-]*[./])+)?(?P<anyexc>_?[A-Z]\w*(?:Error|Exception|Exhausted))"
+    r"(?:\s*\[\w+\])?\s*:\s*"
+    r"|(?P<bare>[1-5]\d{2})(?:\s+[A-Z][A-Za-z_]*(?:\s[A-Z][A-Za-z_]*){0,3})?\.?\s+(?=\[?\s*\{|\"\{)"
+    r"|(?P<lead>[1-5]\d{2})\s+(?=[A-Z][a-z])"
+    r"|got status:\s*(?P<got>\d{3})?[A-Za-z ]*\.?\s*"
+    r"|(?P<http>\d{3}) (?:Too Many Requests|Service Unavailable|Unauthorized|Forbidden"
+    r"|Payment Required|Internal Server Error|Bad Gateway|Overloaded)\b[:.]?\s*)"
+)
+# "API Error (Connection error.) · Retrying in 5 seconds… (attempt 2/10)": Claude's retry line.
+RETRYING = re.compile(r"Retrying in\s+(?P<delay>\d+(?:\.\d+)?\s?(?:seconds?|secs?|s|ms))", _I)
+
+# --- structured error bodies -----------------------------------------------------------------
+
+# Phrases read inside an error body's message (searched, since the body is already an error).
+MSG_PER_DAY = re.compile(r"per[ -]?day|PerDay|daily|\bRPD\b|\bTPD\b|requests per day", _I)
+MSG_PER_MINUTE = re.compile(r"per[ -]?minute|PerMinute|\bRPM\b|\bTPM\b", _I)
+MSG_LIMIT_ZERO = re.compile(r"\blimit:\s*0\b")
+MSG_RETRY_IN = re.compile(
+    r"(?:Please (?:retry|try again) in|reset after|retry after|try again in)"
+    rf"\s+(?P<delay>{DURATION})",
+    _I,
+)
+MSG_MODEL = re.compile(
+    r"\bmodel[:=]\s*['\"]?(?P<model>[\w.:-]+)|\bfor (?P<model2>(?:gpt|o\d|claude|gemini)[\w.:-]*)",
+    _I,
+)
+MSG_CREDIT = re.compile(
+    r"credit balance is too low|insufficient[_ ]credits?|out of (?:extra usage|credits)", _I
+)
+MSG_BILLING_ENABLE = re.compile(
+    r"requires billing to be enabled|billing (?:is )?(?:not enabled|disabled)", _I
+)
+MSG_REGAIN = re.compile(rf"regain access on\s+(?P<reset>{TIME})", _I)
+MSG_AUTH = re.compile(
+    r"invalid x-api-key|invalid api key|api key not valid|incorrect api key|invalid bearer"
+    r"|token (?:has )?expired|authentication|unauthori[sz]ed|revoked",
+    _I,
+)
+JSON_START = re.compile(r"\[?\s*\{|\"\{")
+# Where a provider's body or exception starts after some words of lead-in on the same row
+# ("Attempt 1 failed with status 429. Retrying with backoff... _GaxiosError: [{").
+LEAD_IN = re.compile(
+    r"(?:^|\s)(?=(?:[\w@.-]+[./])?_?[A-Z]\w*(?:Error|Exception)\s*:\s)|(?<=[:!.-] )(?=\[?\{\s*\")"
+)
+# HTTP response headers printed above a body (curl -i): when to try again.
+RETRY_HEADER = re.compile(
+    r"^(?:retry-after:\s*(?P<seconds>\d+(?:\.\d+)?)\s*$"
+    r"|(?:anthropic-ratelimit-[\w-]+-reset|x-ratelimit-reset-[\w-]+):\s*(?P<stamp>\S+)\s*$)",
+    _I,
+)
+# A model name says whose API it is when nothing else does.
+MODEL_VENDOR = (
+    (
+        re.compile(r"\b(?:gpt-|o[134](?:-mini)?\b|chatgpt|davinci|in organization org-)", _I),
+        "openai",
+    ),
+    (re.compile(r"\bclaude-|\banthropic\b", _I), "anthropic"),
+    (re.compile(r"\bgemini-|generativelanguage|googleapis", _I), "google"),
+)
+
+# --- screen furniture: rows that are not agent output ----------------------------------------
+
+# Screen furniture, tested on the lowercased row: words of footers, key hints, dialogs.
+CHROME_WORDS = (
+    "for shortcuts", "enter to confirm", "enter to select", "shift+tab", "shift + tab", "⏵⏵",
+    "⏸", "accept edits", "plan mode", "bypass permissions", "auto-accept", "context left",
+    "auto-compact", "% context", "no sandbox", "sandbox (", "⏎", "⌃", "ctrl+", "ctrl +",
+    "type your message", "use enter to", "what do you want to do?", "press f12", "press up",
+    "press enter", "press ctrl", "for usage details", "to switch models", "this request failed",
+    "request cancelled", "/upgrade", "/extra-usage", "/rate-limit-options", "/low-priority",
+    "/usage-credits", "/stats", "run /status", "token usage:", "ide connected",
+    "ide disconnected", "resume this session with", "to continue this session",
+    "waiting for capacity",
+)  # fmt: skip
+CHROME_START = re.compile(r"(?:tip:|retry(?:ing)? in |waiting for )", _I)
+# A spinner row's summary of a finished turn: "✻ Worked for 2m 3s", "✻ Churned for 18m · done".
+TURN_SUMMARY = re.compile(
+    r"^[\w\s,.'’-]{0,40}(?:for|after) \d+(?:h|m|s|ms)(?:\s?\d+[hms])*(?: · .*)?$"
+)
+# A tool call heading its output: "⏺ Bash(npm test)", "• Ran git diff", "• Explored".
+TOOL_CALL = re.compile(r"^(?:[A-Z][\w.:-]*\(.*\)?$|(?:Ran|Explored|Read|Edited|Searched|Called)\b)")
+TOOL_OUTPUT_GLYPHS = frozenset("⎿└")
+# A short numbered option of an interactive menu ("❯ 1. Stop and wait for limit to reset").
+MENU_OPTION = re.compile(r"^(?:[❯›>●○◉]\s*)?\d{1,2}\.\s+\S.{0,70}$")
+# A spinner row of a turn in progress: the agent is working, not answering yet.
+SPINNER = re.compile(r"…|\.\.\.\s*\(|esc to interrupt|\bthinking\b", _I)
+# Diff, grep, numbered listings: text that quotes other text.
+QUOTED_ROW = re.compile(
+    r"^(?:[+\-@]|\d+\s*[+\-]\s|\d+\s*[→│|:]|(?:\S*/)?[\w.\-]+\.\w{1,5}(?::\d+)?[:-]"
+    r"|\S+:\d+[:-]|\$ |#\s)"
+)
+# Codex's and Claude Code's limit menus; Gemini's quota dialog.
+LIMIT_MENU = re.compile(
+    r"^(?:[❯›>●○◉]\s*)?\d\.\s*(?:Stop and wait for limit to reset|Switch to [\w.:-]+"
+    r"|Keep trying|Upgrade for higher limits)",
+    _I,
+)
+SHELL_PROMPT = re.compile(
+    r"^(?:\([\w.-]+\)\s*)?(?:[\w.-]+@[\w.-]+(?::\S*)?\s*[$#%]"
+    r"|\[[\w.-]+@[\w.-]+(?: [^\]]*)?\][$#%]|(?:ba|z|da|k|fi)?sh-[\d.]+[$#]|[~/]\S*\s*[$#%]"
+    r"|➜\s+\S+|[$#%])(?:\s.*)?$"
+)
+AGENT_EXIT = re.compile(
+    r"Resume this session with:?\s*claude|To continue this session, run codex"
+    r"|^Agent powering down|^Goodbye!|^Interaction Summary",
+    _I,
+)
+# Fingerprints of each agent's screen, used when a line alone does not say who printed it.
+FINGERPRINTS: dict[str, re.Pattern[str]] = {
+    "claude": re.compile(r"^\s*[⏺⎿]|Claude Code|/upgrade to|/rate-limit-options", re.M),
+    "codex": re.compile(r"OpenAI Codex|^\s*[›▌](?: |$)|⏎ send|\d% context left(?!\))", re.M),
+    "gemini": re.compile(
+        r"^\s*✦ |Gemini CLI|Type your message or @|no sandbox|\(\d+% context left\)|Clearcut", re.M
+    ),
+    "aider": re.compile(r"^Aider v\d|^Tokens: .* sent|^Applied edit to ", re.M),
+}

@@ -1,0 +1,503 @@
+"""The agent lifecycle as pure functions: given a record, what was observed and `now`,
+return the new record and the actions to carry out.
+
+No I/O and no clock reads happen here; `credit_monitor.py` gathers observations, calls these
+functions and applies the actions (state file, event log, hooks, tmux sends).
+
+    active ──limit──▶ exhausted ──reset reached──▶ resuming ──answer──▶ active
+                          ▲                            │
+                          └──── still limited ◀────────┘   (bounded, then needs_attention)
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from credit_management.models import AgentRecord, Kind, Signal, Status, iso, parse_iso
+from credit_management.resets import format_until, next_cycle_reset
+
+Outcome = Literal["answered", "limited", "silent", "gone"]
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """The knobs of the lifecycle, already resolved from settings and the state file."""
+
+    resume_margin: timedelta = timedelta(seconds=60)
+    max_resume_attempts: int = 5
+    retry_backoff: timedelta = timedelta(minutes=15)
+    attention_recheck: timedelta = timedelta(minutes=30)
+    warning_threshold: timedelta = timedelta(minutes=10)
+    auto_resume_grace: timedelta = timedelta(minutes=15)
+    cycle_hours: float = 5.0
+    reset_times: tuple[str, ...] = ()
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one sweep saw of one agent's window."""
+
+    present: bool
+    alive: bool = True
+    signal: Signal = field(default_factory=lambda: Signal(Kind.NONE))
+    window_name: str | None = None
+    pane_id: str | None = None
+    command: str | None = None
+
+
+# --- actions -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Emit:
+    """Write an event to the log and fire the hooks subscribed to it."""
+
+    event: str
+    message: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TellOrchestrator:
+    """One short line for the orchestrator window."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class StartResume:
+    """Send the test message of a verified resume now."""
+
+
+@dataclass(frozen=True)
+class DeliverQueued:
+    """Deliver the messages held for this agent, in order."""
+
+
+@dataclass(frozen=True)
+class OpenAlert:
+    """Open the dashboard's out-of-credits alert for this incident (if none is open)."""
+
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ResolveAlert:
+    """Resolve the open alert: "resumed", "dismissed" or "manual"."""
+
+    resolution: str
+
+
+Action = Emit | TellOrchestrator | StartResume | DeliverQueued | OpenAlert | ResolveAlert
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The new record and what to do about it."""
+
+    record: AgentRecord
+    actions: tuple[Action, ...] = ()
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+HISTORY_LIMIT = 200
+
+
+def _moved(
+    record: AgentRecord,
+    status: Status,
+    now: datetime,
+    reason: str,
+    evidence: str | None = None,
+    actor: str = "monitor",
+) -> AgentRecord:
+    """A copy of `record` in `status`, with the change appended to its history."""
+    new = copy.deepcopy(record)
+    entry: dict[str, Any] = {
+        "time": iso(now),
+        "from": record.status.value,
+        "to": status.value,
+        "reason": reason,
+        "actor": actor,
+    }
+    if evidence:
+        entry["evidence"] = evidence
+    new.history = [*new.history, entry][-HISTORY_LIMIT:]
+    new.status = status
+    new.since = iso(now)
+    new.reason = reason
+    return new
+
+
+def _fields(record: AgentRecord, **extra: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "provider": record.provider,
+        "model": record.model,
+        "status": record.status.value,
+        "scheduled_resume": record.scheduled_resume,
+        "reset_at": record.reset_at,
+        "evidence": record.evidence,
+    }
+    base.update(extra)
+    return base
+
+
+def _who(target: str, record: AgentRecord) -> str:
+    return f"{target} ({record.provider})" if record.provider else target
+
+
+def _reset_for(signal: Signal, now: datetime, cfg: PolicyConfig) -> tuple[datetime, bool]:
+    """The reset instant to plan on, and whether the agent printed it (else the cycle)."""
+    if signal.reset_at is not None:
+        return signal.reset_at, True
+    fallback = next_cycle_reset(now, cfg.reset_times, cfg.timezone, cfg.cycle_hours, now)
+    return fallback, False
+
+
+def _resume_at(reset: datetime, now: datetime, cfg: PolicyConfig) -> datetime:
+    """Reset plus the margin; a reset already past resumes after the margin from now."""
+    return max(reset, now) + cfg.resume_margin
+
+
+def backoff_delay(attempts: int, cfg: PolicyConfig) -> timedelta:
+    """Doubling delay after failed resumes, capped at one cycle."""
+    doubled: timedelta = cfg.retry_backoff * (2 ** max(0, attempts - 1))
+    return min(doubled, timedelta(hours=cfg.cycle_hours))
+
+
+# --- the sweep -----------------------------------------------------------------------------
+
+
+def observe(
+    target: str, record: AgentRecord, obs: Observation, now: datetime, cfg: PolicyConfig
+) -> Decision:
+    """Decide what one sweep's observation means for the agent at `target`."""
+    record = copy.deepcopy(record)
+    record.last_seen = iso(now) if obs.present else record.last_seen
+    if obs.present:
+        record.window_name = obs.window_name or record.window_name
+        record.pane_id = obs.pane_id or record.pane_id
+        if obs.alive and obs.command:
+            record.command = obs.command
+    if obs.signal.kind is not Kind.NONE:
+        record.last_signal = obs.signal.to_dict()
+        record.provider = obs.signal.provider or record.provider
+        record.model = obs.signal.model or record.model
+
+    status = record.status
+    if status is Status.PAUSED:
+        return _observe_paused(target, record, now)
+    if not obs.present:
+        return _gone(target, record, now, Status.MISSING, "window closed")
+    if not obs.alive:
+        return _gone(target, record, now, Status.CRASHED, "agent process ended")
+    if status in (Status.MISSING, Status.CRASHED):
+        back = _moved(record, Status.ACTIVE, now, "agent is back in its window")
+        decision = Decision(back, (Emit("agent.found", f"{target} is back", _fields(back)),))
+        return _chain(decision, target, obs, now, cfg)
+    if status is Status.ACTIVE:
+        return _observe_active(target, record, obs, now, cfg)
+    if status is Status.EXHAUSTED:
+        return _observe_waiting(target, record, now, cfg)
+    if status is Status.WAITING_SELF:
+        return _observe_waiting_self(target, record, obs, now, cfg)
+    if status is Status.NEEDS_ATTENTION:
+        return _observe_attention(target, record, obs, now, cfg)
+    if status is Status.RESUMING:
+        # A verification under way is finished by the monitor; one not yet sent starts when due.
+        if record.resume_sent_at is None and _due(record, now):
+            return Decision(record, (StartResume(),))
+        return Decision(record)
+    return Decision(record)
+
+
+def _chain(
+    first: Decision, target: str, obs: Observation, now: datetime, cfg: PolicyConfig
+) -> Decision:
+    """Apply `observe` again on an agent that just came back, keeping the first actions."""
+    second = observe(target, first.record, obs, now, cfg)
+    return Decision(second.record, first.actions + second.actions)
+
+
+def _due(record: AgentRecord, now: datetime) -> bool:
+    scheduled = parse_iso(record.scheduled_resume)
+    return scheduled is None or now >= scheduled
+
+
+def _gone(target: str, record: AgentRecord, now: datetime, status: Status, reason: str) -> Decision:
+    if record.status is status:
+        return Decision(record)
+    event = "agent.missing" if status is Status.MISSING else "agent.crashed"
+    new = _moved(record, status, now, reason)
+    new.resume_sent_at = None
+    text = f"{_who(target, record)}: {reason}; not exhausted, needs a look"
+    return Decision(new, (Emit(event, text, _fields(new)), TellOrchestrator(text)))
+
+
+def _observe_paused(target: str, record: AgentRecord, now: datetime) -> Decision:
+    until = parse_iso(record.paused_until)
+    if until is not None and now >= until:
+        return Decision(record, (StartResume(),))
+    return Decision(record)
+
+
+def _observe_active(
+    target: str, record: AgentRecord, obs: Observation, now: datetime, cfg: PolicyConfig
+) -> Decision:
+    signal = obs.signal
+    kind = signal.kind
+    if kind is Kind.EXHAUSTED:
+        return stop(target, record, signal, now, cfg)
+    if kind in (Kind.BILLING, Kind.AUTH):
+        return _needs_person(target, record, signal, now, cfg)
+    if kind is Kind.AUTO_RESUME:
+        reset, _ = _reset_for(signal, now, cfg)
+        new = _moved(record, Status.WAITING_SELF, now, signal.message, signal.evidence)
+        new.exhausted_at = iso(now)
+        new.reset_at = iso(reset)
+        new.scheduled_resume = iso(_resume_at(reset, now, cfg))
+        new.evidence = signal.evidence
+        text = f"{_who(target, new)} waits for its own auto-continue at {iso(reset)}; holding work"
+        return Decision(
+            new, (Emit("agent.auto_resume", text, _fields(new)), TellOrchestrator(text))
+        )
+    if kind in (Kind.WARNING, Kind.FALLBACK):
+        key = f"{kind.value}:{signal.evidence}"
+        if record.warned_reset == key:
+            return Decision(record)
+        record.warned_reset = key
+        fields = _fields(record, kind=kind.value, message=signal.message)
+        return Decision(record, (Emit("credit.warning", f"{target}: {signal.message}", fields),))
+    return Decision(record)
+
+
+def stop(
+    target: str, record: AgentRecord, signal: Signal, now: datetime, cfg: PolicyConfig
+) -> Decision:
+    """A confirmed usage limit: exhausted until the reset plus the margin."""
+    reset, printed = _reset_for(signal, now, cfg)
+    resume = _resume_at(reset, now, cfg)
+    reason = signal.message or "usage limit reached"
+    new = _moved(record, Status.EXHAUSTED, now, reason, signal.evidence)
+    new.exhausted_at = iso(now)
+    new.reset_at = iso(reset)
+    new.scheduled_resume = iso(resume)
+    new.evidence = signal.evidence
+    new.resume_sent_at = None
+    new.provider = signal.provider or new.provider
+    source = "as printed" if printed else "from the reset cycle"
+    text = (
+        f"{_who(target, new)} is out of usage; resumes {iso(resume)} "
+        f"(in {format_until(resume - now)}, {source})"
+    )
+    fields = _fields(new, kind=signal.kind.value, message=reason, reset_source=source)
+    return Decision(
+        new,
+        (
+            Emit("credit.exhausted", text, fields),
+            OpenAlert(signal.kind.value, reason),
+            TellOrchestrator(text),
+        ),
+    )
+
+
+def _needs_person(
+    target: str, record: AgentRecord, signal: Signal, now: datetime, cfg: PolicyConfig
+) -> Decision:
+    reason = signal.message or f"{signal.kind.value} problem"
+    new = _moved(record, Status.NEEDS_ATTENTION, now, reason, signal.evidence)
+    new.exhausted_at = iso(now) if signal.kind is Kind.BILLING else new.exhausted_at
+    new.evidence = signal.evidence
+    new.reset_at = None
+    new.resume_sent_at = None
+    # Billing may be fixed by someone topping up: re-check slowly. Auth needs a person at the
+    # keyboard, whose own typing will show as new output and bring the agent back.
+    recheck = now + cfg.attention_recheck if signal.kind is Kind.BILLING else None
+    new.scheduled_resume = iso(recheck)
+    text = f"{_who(target, new)} needs a person: {reason}"
+    actions: list[Action] = []
+    fields = _fields(new, kind=signal.kind.value, message=reason)
+    if signal.kind is Kind.BILLING:
+        actions += [Emit("credit.exhausted", text, fields), OpenAlert(signal.kind.value, reason)]
+    actions += [Emit("agent.needs_attention", text, fields), TellOrchestrator(text)]
+    return Decision(new, tuple(actions))
+
+
+def _observe_waiting(
+    target: str, record: AgentRecord, now: datetime, cfg: PolicyConfig
+) -> Decision:
+    """Exhausted: the pane is not re-read (the old banner would re-resolve to tomorrow)."""
+    scheduled = parse_iso(record.scheduled_resume)
+    if scheduled is None or now >= scheduled:
+        return Decision(record, (StartResume(),))
+    if scheduled - now <= cfg.warning_threshold and record.warned_reset != record.scheduled_resume:
+        record.warned_reset = record.scheduled_resume
+        text = f"{_who(target, record)} resumes in {format_until(scheduled - now)}"
+        fields = _fields(record, kind="reset_soon", message=text)
+        return Decision(record, (Emit("credit.warning", text, fields),))
+    return Decision(record)
+
+
+def _observe_waiting_self(
+    target: str, record: AgentRecord, obs: Observation, now: datetime, cfg: PolicyConfig
+) -> Decision:
+    kind = obs.signal.kind
+    if kind is Kind.AUTO_RESUME:
+        scheduled = parse_iso(record.scheduled_resume)
+        if scheduled is not None and now >= scheduled + cfg.auto_resume_grace:
+            reason = "the agent did not continue on its own after its reset"
+            new = _moved(record, Status.NEEDS_ATTENTION, now, reason, record.evidence)
+            new.scheduled_resume = None
+            text = f"{_who(target, new)} needs a person: {reason}"
+            return Decision(
+                new, (Emit("agent.needs_attention", text, _fields(new)), TellOrchestrator(text))
+            )
+        return Decision(record)
+    if kind is Kind.EXHAUSTED:
+        return stop(target, record, obs.signal, now, cfg)
+    if kind in (Kind.BILLING, Kind.AUTH):
+        return _needs_person(target, record, obs.signal, now, cfg)
+    # The banner is gone or stale: the agent continued by itself.
+    return back_to_work(target, record, now, "continued on its own", "resumed")
+
+
+def _observe_attention(
+    target: str, record: AgentRecord, obs: Observation, now: datetime, cfg: PolicyConfig
+) -> Decision:
+    signal = obs.signal
+    if signal.kind is Kind.NONE and signal.evidence:
+        # The stop is still on screen but the agent has worked past it: a person dealt with it.
+        return back_to_work(target, record, now, "the agent is working again", "manual")
+    if record.scheduled_resume is not None and _due(record, now):
+        if record.attempts < cfg.max_resume_attempts:
+            return Decision(record, (StartResume(),))
+    return Decision(record)
+
+
+# --- resumes -------------------------------------------------------------------------------
+
+
+def resume_started(record: AgentRecord, now: datetime, mark: str) -> AgentRecord:
+    """The test message went out: `resuming` until the monitor sees the answer or a limit."""
+    new = _moved(record, Status.RESUMING, now, "verifying with a test message")
+    new.resume_sent_at = iso(now)
+    new.resume_mark = mark
+    new.paused_until = None
+    return new
+
+
+def back_to_work(
+    target: str, record: AgentRecord, now: datetime, reason: str, resolution: str
+) -> Decision:
+    """Active again: deliver what was held, resolve the alert, tell everyone."""
+    new = _moved(record, Status.ACTIVE, now, reason)
+    stopped_at = parse_iso(record.exhausted_at)
+    new.exhausted_at = None
+    new.scheduled_resume = None
+    new.reset_at = None
+    new.resume_sent_at = None
+    new.paused_until = None
+    new.attempts = 0
+    new.warned_reset = None
+    lost = f" after {format_until(now - stopped_at)}" if stopped_at else ""
+    text = f"{_who(target, new)} is working again{lost} ({reason})"
+    fields = _fields(new, message=reason, held=len(new.queued))
+    return Decision(
+        new,
+        (
+            Emit("credit.resolved", text, fields),
+            Emit("agent.resumed", text, fields),
+            ResolveAlert(resolution),
+            DeliverQueued(),
+            TellOrchestrator(text),
+        ),
+    )
+
+
+def verified(
+    target: str,
+    record: AgentRecord,
+    outcome: Outcome,
+    signal: Signal,
+    now: datetime,
+    cfg: PolicyConfig,
+) -> Decision:
+    """The end of a verified resume: the agent answered, hit a limit again, or stayed silent."""
+    if outcome == "answered":
+        return back_to_work(target, record, now, "answered the test message", "resumed")
+    if outcome == "gone":
+        return _gone(target, record, now, Status.MISSING, "window closed during the resume")
+    if outcome == "limited" and signal.kind in (Kind.BILLING, Kind.AUTH):
+        decision = _needs_person(target, record, signal, now, cfg)
+        decision.record.attempts = record.attempts + 1
+        return decision
+    attempts = record.attempts + 1
+    if attempts >= cfg.max_resume_attempts:
+        reason = f"{attempts} resume attempts failed"
+        new = _moved(record, Status.NEEDS_ATTENTION, now, reason, signal.evidence or None)
+        new.attempts = attempts
+        new.scheduled_resume = None
+        new.resume_sent_at = None
+        text = f"{_who(target, new)} needs a person: {reason}"
+        fields = _fields(new, message=reason, attempts=attempts)
+        return Decision(
+            new,
+            (
+                Emit("agent.resume_failed", text, fields),
+                Emit("agent.needs_attention", text, fields),
+                TellOrchestrator(text),
+            ),
+        )
+    if outcome == "limited" and signal.reset_at is not None and signal.reset_at > now:
+        resume = signal.reset_at + cfg.resume_margin
+        why = f"still limited; the agent now says it resets {iso(signal.reset_at)}"
+    else:
+        resume = now + backoff_delay(attempts, cfg)
+        why = "still limited" if outcome == "limited" else "no answer to the test message"
+    new = _moved(record, Status.EXHAUSTED, now, why, signal.evidence or None)
+    new.attempts = attempts
+    new.scheduled_resume = iso(resume)
+    if outcome == "limited" and signal.reset_at is not None:
+        new.reset_at = iso(signal.reset_at)
+    new.resume_sent_at = None
+    new.warned_reset = None
+    text = f"{_who(target, new)}: resume attempt {attempts} failed ({why}); next try {iso(resume)}"
+    return Decision(new, (Emit("agent.resume_failed", text, _fields(new, attempts=attempts)),))
+
+
+# --- people's commands ---------------------------------------------------------------------
+
+
+def manual_pause(
+    target: str, record: AgentRecord, now: datetime, reason: str | None, until: datetime | None
+) -> Decision:
+    """`pause_agent`: paused until a person (or `--until`) says otherwise."""
+    why = reason or "paused by a person"
+    new = _moved(record, Status.PAUSED, now, why, actor="user")
+    new.paused_until = iso(until)
+    new.scheduled_resume = iso(until)
+    new.resume_sent_at = None
+    text = f"{target} paused: {why}" + (f" until {iso(until)}" if until else "")
+    return Decision(new, (Emit("agent.paused", text, _fields(new, reason=why, actor="user")),))
+
+
+def manual_resume_forced(target: str, record: AgentRecord, now: datetime) -> Decision:
+    """`resume_agent --force`: active at once, no test message."""
+    return back_to_work(target, record, now, "resumed by a person (--force)", "manual")
+
+
+def manual_resume_requested(record: AgentRecord, now: datetime) -> AgentRecord:
+    """`resume_agent`: a verified resume at the next chance (or at once by the caller)."""
+    new = _moved(
+        record, Status.RESUMING, now, "verified resume requested by a person", None, "user"
+    )
+    new.scheduled_resume = iso(now)
+    new.resume_sent_at = None
+    new.paused_until = None
+    return new

@@ -1,0 +1,565 @@
+"""The single gateway to tmux: list panes, capture many panes in one process, send keys.
+
+Every tmux call of the package goes through `Tmux`. Calls are argument lists with a timeout,
+run with `-u` so names and captures come back as raw UTF-8 whatever the locale, and every
+failure becomes a `TmuxError` (or `TargetError` for a bad TARGET) with one clear line.
+Targets are resolved here, exactly, against a listing of the live server: tmux's own target
+lookup prefix-matches session names, which is how a message ends up in the wrong agent.
+The calls go through subprocess rather than libtmux's command runner, which has no timeout
+(a hung server would hang the monitor) and decodes and trims output before we can split it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from credit_management.clock import Clock
+from credit_management.errors import InputError, TargetError, TmuxError
+
+SOCKET_ENV = "CREDIT_MONITOR_TMUX_SOCKET"
+DEFAULT_TIMEOUT = 10.0
+
+_PANE_ID = re.compile(r"%\d+")
+_FIELDS = (
+    "pane_id",
+    "session_name",
+    "window_index",
+    "window_name",
+    "pane_index",
+    "pane_current_command",
+    "pane_pid",
+    "pane_dead",
+    "pane_in_mode",
+    "pane_width",
+    "pane_height",
+    "pane_active",
+)
+# Newline and tab are what a message is allowed to contain; every other C0 control character,
+# DEL and the C1 range would act as a key press in the agent (Ctrl-C, Escape, ...).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# tmux sends a command's arguments in one message of at most 16 KiB and refuses anything
+# longer ("command too long"); 16 368 bytes of NUL-terminated arguments pass on 3.3a.
+_COMMAND_BYTES = 16_000
+_SEND_PIECE_BYTES = 8_000
+
+
+class _NoServer(TmuxError):
+    """No server listens on the socket (server_running answers False instead of raising)."""
+
+
+@dataclass(frozen=True)
+class PaneInfo:
+    """One pane as `list-panes -a` reports it."""
+
+    pane_id: str
+    session: str
+    window_index: int
+    window_name: str
+    pane_index: int
+    current_command: str
+    pid: int
+    dead: bool
+    in_mode: bool
+    width: int
+    height: int
+    active: bool
+
+    @property
+    def target(self) -> str:
+        """The window as "session:window_index" (the key agents are stored under)."""
+        return f"{self.session}:{self.window_index}"
+
+    @property
+    def pane_target(self) -> str:
+        return f"{self.session}:{self.window_index}.{self.pane_index}"
+
+
+def pane_alive(info: PaneInfo, shells: Iterable[str] = ("bash", "zsh", "sh", "fish")) -> bool:
+    """True when the pane still runs something other than a bare shell.
+
+    A dead pane (remain-on-exit) or one back at its shell means the agent process is gone.
+    Agents often show up as `node`, `python3` or a version string, so anything that is not a
+    known shell counts as alive.
+    """
+    if info.dead:
+        return False
+    command = info.current_command.lstrip("-")
+    return command not in set(shells)
+
+
+def check_message(text: str) -> None:
+    """Refuse text that would act as key presses rather than arrive as text."""
+    if _SURROGATE.search(text):
+        raise InputError("message is not valid text (it holds a lone surrogate)")
+    bad = _CONTROL.search(text)
+    if bad is not None:
+        raise InputError(
+            f"message contains a control character (U+{ord(bad.group()):04X}); "
+            "only newlines and tabs are allowed"
+        )
+
+
+def _malformed(target: str) -> TargetError:
+    return TargetError(
+        f"malformed target '{target}': use session:window, session:window.pane or %N"
+    )
+
+
+def _strip_capture(raw: bytes) -> str:
+    text = raw.decode("utf-8", errors="replace")
+    lines = [line.rstrip() for line in text.split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
+
+
+class Tmux:
+    """Every tmux call of the package, against one server.
+
+    `socket` is a name as for `tmux -L` (or a path, as for `tmux -S`); None means
+    $CREDIT_MONITOR_TMUX_SOCKET, else the default server. `calls` counts the tmux processes
+    started, so callers and tests can check that a sweep costs one process, not one per pane.
+    """
+
+    def __init__(self, socket: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+        if socket is None:
+            socket = os.environ.get(SOCKET_ENV) or None
+        self.socket: str | None = socket or None
+        self.timeout = timeout
+        self.calls = 0
+
+    # -- the one place a tmux process is started ------------------------------------------
+
+    def _server_args(self) -> list[str]:
+        binary = shutil.which("tmux")
+        if binary is None:
+            raise TmuxError("tmux is not installed")
+        # -u: without it a client in a non-UTF-8 locale turns every non-ASCII character (and
+        # newlines in names) into "_", so names and captures would not round-trip.
+        args = [binary, "-u"]
+        if self.socket is not None:
+            args += ["-S", self.socket] if "/" in self.socket else ["-L", self.socket]
+        return args
+
+    def _run(
+        self, args: Sequence[str], *, check: bool = True, timeout: float | None = None
+    ) -> subprocess.CompletedProcess[bytes]:
+        argv = [*self._server_args(), *args]
+        limit = self.timeout if timeout is None else timeout
+        self.calls += 1
+        try:
+            done = subprocess.run(argv, capture_output=True, timeout=limit, check=False)
+        except FileNotFoundError as exc:
+            raise TmuxError("tmux is not installed") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise TmuxError(f"tmux did not answer within {limit:g}s ({args[0]})") from exc
+        except OSError as exc:
+            raise TmuxError(f"cannot run tmux: {exc}") from exc
+        if done.returncode != 0 and self._no_server(done.stderr):
+            raise _NoServer(self._no_server_message())
+        if check and done.returncode != 0:
+            raise TmuxError(self._error_line(done.stderr, args[0]))
+        return done
+
+    @staticmethod
+    def _no_server(stderr: bytes) -> bool:
+        text = stderr.decode("utf-8", errors="replace")
+        if text.startswith("no server running on"):
+            return True
+        # A socket file with no server behind it, or no socket file at all.
+        return text.startswith("error connecting to") and (
+            "No such file or directory" in text or "Connection refused" in text
+        )
+
+    def _no_server_message(self) -> str:
+        if self.socket is None:
+            return "no tmux server running on the default socket"
+        return f"no tmux server running on socket '{self.socket}'"
+
+    @staticmethod
+    def _error_line(stderr: bytes, command: str) -> str:
+        lines = stderr.decode("utf-8", errors="replace").strip().splitlines()
+        first = lines[0] if lines else "no error message"
+        return f"tmux {command} failed: {first}"
+
+    # -- reading the server ----------------------------------------------------------------
+
+    def server_running(self) -> bool:
+        """True when the server answers (a missing tmux binary still raises TmuxError)."""
+        try:
+            self._run(["list-sessions", "-F", "#{session_id}"])
+        except _NoServer:
+            return False
+        return True
+
+    def list_panes(self) -> list[PaneInfo]:
+        """Every pane of every session, in one tmux call."""
+        # Window names may hold tabs, newlines and \x1f, so records and fields are framed by
+        # tokens no pane name will contain.
+        token = uuid.uuid4().hex
+        start, sep = f"<{token}>", f"|{token}|"
+        fmt = start + sep.join("#{" + name + "}" for name in _FIELDS)
+        out = self._run(["list-panes", "-a", "-F", fmt]).stdout.decode("utf-8", "replace")
+        panes: list[PaneInfo] = []
+        for record in out.split(start)[1:]:
+            fields = record.removesuffix("\n").split(sep)
+            if len(fields) != len(_FIELDS):
+                raise TmuxError(f"tmux list-panes gave an unreadable line: {record!r}")
+            panes.append(_pane_from_fields(fields))
+        return panes
+
+    def pane(self, pane_id: str) -> PaneInfo | None:
+        """The live pane with this id, or None."""
+        for info in self.list_panes():
+            if info.pane_id == pane_id:
+                return info
+        return None
+
+    def own_pane_id(self) -> str | None:
+        """$TMUX_PANE when this process runs inside a pane of this server, else None."""
+        pane_id = os.environ.get("TMUX_PANE")
+        tmux_env = os.environ.get("TMUX")
+        if not pane_id or not tmux_env or not _PANE_ID.fullmatch(pane_id):
+            return None
+        our_socket = tmux_env.split(",", 1)[0]
+        try:
+            done = self._run(["display-message", "-p", "#{socket_path}"], check=False)
+        except TmuxError:
+            return None
+        if done.returncode != 0:
+            return None
+        socket_path = done.stdout.decode("utf-8", "replace").strip()
+        if os.path.realpath(socket_path) != os.path.realpath(our_socket):
+            return None
+        return pane_id
+
+    # -- targets -------------------------------------------------------------------------
+
+    def resolve_target(self, target: str) -> PaneInfo:
+        """The pane a TARGET names, matched exactly against the live server.
+
+        "%N" is a pane id; "session:window" is a window by exact index or exact name (its
+        active pane); "session:window.pane" adds a pane index. Session names cannot hold ":"
+        or "." in tmux, so the first ":" ends the session; window names may hold both.
+        """
+        return resolve_in(target, self.list_panes())
+
+    # -- capturing -----------------------------------------------------------------------
+
+    def capture_panes(self, pane_ids: Sequence[str], lines: int = 200) -> dict[str, str]:
+        """The last `lines` lines of history plus the screen of each pane, in one process.
+
+        Wrapped lines are joined (-J) and trailing blank lines dropped; no escape sequences.
+        A pane that no longer exists is absent from the result. tmux stops a command chain at
+        the first failing command, so when a pane has vanished the live remainder is captured
+        again in a second process (a third only if another pane vanished meanwhile). tmux
+        refuses a command over 16 KiB, which holds about 250 panes; more panes take one more
+        process for each such batch.
+        """
+        for pane_id in pane_ids:
+            if not _PANE_ID.fullmatch(pane_id):
+                raise TargetError(f"not a pane id: '{pane_id}'")
+        if lines < 0:
+            raise ValueError("lines must be >= 0")
+        result: dict[str, str] = {}
+        for batch in _batches(list(dict.fromkeys(pane_ids)), lines):
+            result.update(self._capture_batch(batch, lines))
+        return result
+
+    def capture_pane(self, pane_id: str, lines: int = 200) -> str:
+        """One pane's capture; TargetError when the pane does not exist."""
+        captured = self.capture_panes([pane_id], lines)
+        if pane_id not in captured:
+            raise TargetError(f"no such pane: '{pane_id}'")
+        return captured[pane_id]
+
+    def _capture_batch(self, pane_ids: list[str], lines: int) -> dict[str, str]:
+        pending = pane_ids
+        result: dict[str, str] = {}
+        for _attempt in range(3):
+            if not pending:
+                break
+            captured, failed = self._capture_chain(pending, lines)
+            result.update(captured)
+            if failed is None:
+                break
+            live = {info.pane_id for info in self.list_panes()}
+            if failed[0] in live:
+                raise TmuxError(failed[1])
+            pending = [p for p in pending if p not in captured and p in live]
+        return result
+
+    def _capture_chain(
+        self, pane_ids: Sequence[str], lines: int
+    ) -> tuple[dict[str, str], tuple[str, str] | None]:
+        """Run one chained capture; returns the captures and (failed pane, error) if any.
+
+        Before each capture `display` prints a marker line holding a random token and the
+        pane id, so the output splits exactly whatever the panes show. The short command
+        aliases (display, capturep) and bundled flags keep ~60 bytes per pane.
+        """
+        token = uuid.uuid4().hex[:12]
+        args: list[str] = []
+        for pane_id in pane_ids:
+            args += _capture_args(token, pane_id, lines)
+        args += ["display", "-p", f"{token} end"]
+        done = self._run(args, check=False, timeout=max(self.timeout, 0.05 * len(pane_ids)))
+        out = b"\n" + done.stdout
+        markers = [*(_marker(token, p) for p in pane_ids), f"{token} end"]
+        spans: list[tuple[int, int]] = []
+        cursor = 0
+        for marker in markers:
+            needle = b"\n" + marker.encode() + b"\n"
+            at = out.find(needle, cursor)
+            if at < 0:
+                break
+            spans.append((at, at + len(needle)))
+            # The newline that ends this marker may begin the next one (empty capture).
+            cursor = at + len(needle) - 1
+        captured: dict[str, str] = {}
+        # A capture is complete only when the next marker was printed after it.
+        for i in range(len(spans) - 1):
+            captured[pane_ids[i]] = _strip_capture(out[spans[i][1] : spans[i + 1][0] + 1])
+        if done.returncode == 0 and len(spans) == len(markers):
+            return captured, None
+        failed = pane_ids[min(max(len(spans) - 1, 0), len(pane_ids) - 1)]
+        return captured, (failed, self._error_line(done.stderr, "capture-pane"))
+
+    def wait_for_change(
+        self, pane_id: str, before: str, timeout: float, clock: Clock, interval: float = 0.2
+    ) -> str | None:
+        """Poll the pane until its capture differs from `before`; the new text, or None.
+
+        None also when the pane vanished. The clock is injected so tests can use a short real
+        timeout or a fake clock.
+        """
+        start: datetime = clock.now()
+        while True:
+            captured = self.capture_panes([pane_id])
+            if pane_id not in captured:
+                return None
+            if captured[pane_id] != before:
+                return captured[pane_id]
+            if (clock.now() - start).total_seconds() >= timeout:
+                return None
+            clock.sleep(interval)
+
+    # -- sending -------------------------------------------------------------------------
+
+    def send_text(self, pane_id: str, text: str) -> None:
+        """Type `text` into the pane literally (`send-keys -l`); never presses Enter.
+
+        A newline inside -l text reaches the program as a line feed (LF, the same byte as
+        Ctrl-J), not as Enter (CR): TUI agents (Claude Code, Codex) take LF as "new line in the
+        input box", so a multi-line message stays unsubmitted until `send_enter`. A program in
+        a cooked-mode terminal (a shell, `cat`) ends a line at LF whatever is sent, so there a
+        multi-line message is read line by line. CRLF is taken as a newline; any other control
+        character is refused. Long text goes in pieces, since tmux refuses a command over
+        16 KiB. Like every send, it first leaves copy mode (see `_send`).
+        """
+        text = text.replace("\r\n", "\n")
+        check_message(text)
+        self._require_pane_id(pane_id)
+        for piece in _pieces(text, _SEND_PIECE_BYTES):
+            # tmux reads an argument ending in ";" as a command separator and drops that ";"
+            # (even from argv); a trailing "\;" stands for a literal ";".
+            if piece.endswith(";"):
+                piece = piece[:-1] + "\\;"
+            self._send(pane_id, ["send-keys", "-t", pane_id, "-l", "--", piece])
+
+    def send_enter(self, pane_id: str) -> None:
+        """Press Enter in the pane (on its own, never together with text)."""
+        self.send_key(pane_id, "Enter")
+
+    def send_key(self, pane_id: str, key: str) -> None:
+        """Press one named key ("Escape", "Enter", "C-c", "Up", ...)."""
+        self._require_pane_id(pane_id)
+        if not key or key.strip() != key or key.startswith("-"):
+            raise InputError(f"not a key name: '{key}'")
+        self._send(pane_id, ["send-keys", "-t", pane_id, "--", key])
+
+    def exit_copy_mode(self, pane_id: str) -> bool:
+        """Leave copy mode (or clock, tree or any other mode); True when the pane was in one.
+
+        `copy-mode -q` cancels every mode and is a no-op otherwise (tmux >= 3.2); older tmux
+        lacks -q, and there `send-keys -X cancel` leaves copy mode.
+        """
+        self._require_pane_id(pane_id)
+        done = self._run(
+            [
+                "display",
+                "-p",
+                "-t",
+                pane_id,
+                "#{pane_in_mode}",
+                ";",
+                "copy-mode",
+                "-q",
+                "-t",
+                pane_id,
+            ],
+            check=False,
+        )
+        was_in_mode = done.stdout.strip() == b"1"
+        if done.returncode == 0:
+            return was_in_mode
+        message = self._error_line(done.stderr, "copy-mode")
+        if "can't find pane" in message:
+            raise TargetError(f"no such pane: '{pane_id}'")
+        if was_in_mode:
+            self._run(["send-keys", "-t", pane_id, "-X", "cancel"])
+            return True
+        raise TmuxError(message)
+
+    def _send(self, pane_id: str, args: list[str]) -> None:
+        """Run a send-keys command after leaving any mode, in the same tmux process.
+
+        Keys sent to a pane in copy mode are copy-mode commands: a message holding a "q"
+        leaves the mode there and the rest of it never reaches the agent. `copy-mode -q`
+        is a no-op when the pane is in no mode.
+        """
+        done = self._run(["copy-mode", "-q", "-t", pane_id, ";", *args], check=False)
+        if done.returncode != 0 and b"unknown flag -q" in done.stderr:
+            done = self._run(args, check=False)  # tmux before 3.2
+        if done.returncode != 0:
+            message = self._error_line(done.stderr, "send-keys")
+            if "can't find pane" in message:
+                raise TargetError(f"no such pane: '{pane_id}'")
+            raise TmuxError(message)
+
+    @staticmethod
+    def _require_pane_id(pane_id: str) -> None:
+        if not _PANE_ID.fullmatch(pane_id):
+            raise TargetError(f"not a pane id: '{pane_id}' (resolve the target first)")
+
+
+def _pane_from_fields(fields: list[str]) -> PaneInfo:
+    values = dict(zip(_FIELDS, fields, strict=True))
+    try:
+        return PaneInfo(
+            pane_id=values["pane_id"],
+            session=values["session_name"],
+            window_index=int(values["window_index"]),
+            window_name=values["window_name"],
+            pane_index=int(values["pane_index"]),
+            current_command=values["pane_current_command"],
+            pid=int(values["pane_pid"] or 0),
+            dead=values["pane_dead"] == "1",
+            in_mode=values["pane_in_mode"] == "1",
+            width=int(values["pane_width"]),
+            height=int(values["pane_height"]),
+            active=values["pane_active"] == "1",
+        )
+    except ValueError as exc:
+        raise TmuxError(f"tmux list-panes gave an unreadable field: {fields!r}") from exc
+
+
+def resolve_in(target: str, panes: Sequence[PaneInfo]) -> PaneInfo:
+    """Match a TARGET exactly against a pane listing (pure; see Tmux.resolve_target)."""
+    if not target or not target.strip() or _CONTROL.search(target) or "\n" in target:
+        raise _malformed(target)
+    if target.startswith("%"):
+        if not _PANE_ID.fullmatch(target):
+            raise _malformed(target)
+        for info in panes:
+            if info.pane_id == target:
+                return info
+        raise TargetError(f"no such pane: '{target}'")
+    session, colon, rest = target.partition(":")
+    if not colon or not session.strip() or not rest.strip() or "." in session:
+        raise _malformed(target)
+    in_session = [p for p in panes if p.session == session]
+    if not in_session:
+        raise TargetError(f"no such window: '{target}' (no session '{session}')")
+
+    windows = _windows_named(rest, in_session)
+    # "win.2" may be a window named "win.2" or pane 2 of window "win": both must not exist.
+    window_part, dot, pane_part = rest.rpartition(".")
+    with_pane: list[PaneInfo] = []
+    if dot and window_part and pane_part.isdigit() and pane_part.isascii():
+        for index in _windows_named(window_part, in_session):
+            with_pane += [
+                p for p in in_session if p.window_index == index and p.pane_index == int(pane_part)
+            ]
+    if windows and with_pane:
+        raise TargetError(
+            f"ambiguous target '{target}': it names a window and a pane of another window; "
+            "use the window index or the pane id"
+        )
+    if with_pane:
+        return with_pane[0]
+    if not windows:
+        if dot and pane_part.isdigit() and _windows_named(window_part, in_session):
+            raise TargetError(f"no such pane: '{target}'")
+        raise TargetError(f"no such window: '{target}'")
+    if len(windows) > 1:
+        raise TargetError(
+            f"ambiguous window '{target}': {len(windows)} windows in session '{session}' "
+            "match it; use the window index"
+        )
+    index = windows[0]
+    in_window = [p for p in in_session if p.window_index == index]
+    active = [p for p in in_window if p.active]
+    return (active or in_window)[0]
+
+
+def _windows_named(name: str, in_session: Sequence[PaneInfo]) -> list[int]:
+    """Window indexes matching `name` exactly: as an index, or as a window name."""
+    by_index = {
+        p.window_index for p in in_session if name.isdigit() and str(p.window_index) == name
+    }
+    by_name = {p.window_index for p in in_session if p.window_name == name}
+    return sorted(by_index | by_name)
+
+
+def _marker(token: str, pane_id: str) -> str:
+    # display-message runs its text through strftime, so "%12" would not survive: the marker
+    # carries the pane number without the "%".
+    return f"{token} pane{pane_id[1:]}"
+
+
+def _capture_args(token: str, pane_id: str, lines: int) -> list[str]:
+    marker = ["display", "-p", _marker(token, pane_id), ";"]
+    return [*marker, "capturep", "-pJS", f"-{lines}", "-t", pane_id, ";"]
+
+
+def _batches(pane_ids: list[str], lines: int) -> list[list[str]]:
+    """Split pane ids so that each chained capture stays under tmux's command size limit."""
+    token = "0" * 12
+    budget = _COMMAND_BYTES - sum(len(a) + 1 for a in ["display", "-p", f"{token} end"])
+    batches: list[list[str]] = [[]]
+    used = 0
+    for pane_id in pane_ids:
+        # tmux sends the arguments NUL-terminated in one message.
+        cost = sum(len(arg.encode()) + 1 for arg in _capture_args(token, pane_id, lines))
+        if batches[-1] and used + cost > budget:
+            batches.append([])
+            used = 0
+        batches[-1].append(pane_id)
+        used += cost
+    return [batch for batch in batches if batch]
+
+
+def _pieces(text: str, budget: int) -> list[str]:
+    """Cut text into pieces of at most `budget` UTF-8 bytes, never inside a character."""
+    pieces: list[str] = []
+    current: list[str] = []
+    used = 0
+    for char in text:
+        size = len(char.encode("utf-8", errors="surrogatepass"))
+        if current and used + size > budget:
+            pieces.append("".join(current))
+            current, used = [], 0
+        current.append(char)
+        used += size
+    if current:
+        pieces.append("".join(current))
+    return pieces

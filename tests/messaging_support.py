@@ -1,0 +1,110 @@
+"""Helpers shared by the messaging tests: simulated agents in tmux windows, their prompt logs,
+and the `credit-monitor` command run in-process or as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+from conftest import TmuxTestServer
+
+from credit_management.cli import cli
+from credit_management.clock import SystemClock
+from credit_management.config import load_settings
+from credit_management.credit_monitor import Supervisor
+from credit_management.paths import Paths
+from credit_management.resets import host_zone
+from credit_management.tmux import Tmux
+
+CLI = Path(sys.executable).with_name("credit-monitor")
+# What each simulated agent shows once its input box is drawn.
+READY = {"claude": "? for shortcuts", "codex": "⏎ send", "gemini": "context left"}
+
+
+def start_sim(
+    server: TmuxTestServer,
+    name: str,
+    args: list[str],
+    state_file: Path,
+    env: dict[str, str] | None = None,
+) -> str:
+    """Run the simulated agent in a new window of session "main"; returns `main:N`."""
+    command = ["new-window", "-d", "-P", "-F", "#{session_name}:#{window_index}"]
+    command += ["-t", "main:", "-n", name]
+    for key, value in (env or {}).items():
+        command += ["-e", f"{key}={value}"]
+    command += [sys.executable, "-m", "credit_management.simulator", "--name", name]
+    command += ["--think", "0.05", "--state-file", str(state_file), *args]
+    target = server.cmd(*command).stdout.strip()
+    provider = args[args.index("--provider") + 1]
+    server.wait_for_text(target, READY[provider])
+    return target
+
+
+def records(path: Path) -> list[dict[str, Any]]:
+    """Every JSON line the simulator wrote so far."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def prompts(path: Path) -> list[str]:
+    """The prompts the simulated agent received (answered or refused), in order."""
+    return [r["prompt"] for r in records(path) if r["event"] == "prompt"]
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    """Real, bounded polling for something a separate process does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"condition not met in {timeout}s: {what}")
+
+
+def invoke(home: Path, server: TmuxTestServer | None, *args: str) -> Result:
+    """`credit-monitor --home HOME --socket S ARGS` in-process (fast; errors not swallowed)."""
+    socket = ["--socket", server.socket] if server is not None else []
+    return CliRunner().invoke(cli, ["--home", str(home), *socket, *args], catch_exceptions=False)
+
+
+def run_cli(
+    home: Path, server: TmuxTestServer | None, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """The installed `credit-monitor` as a separate process, as a user or cron runs it."""
+    environ = {k: v for k, v in os.environ.items() if k != "CREDIT_MONITOR_DEBUG"}
+    environ.update(env)
+    socket = ["--socket", server.socket] if server is not None else []
+    return subprocess.run(
+        [str(CLI), "--home", str(home), *socket, *args],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+        check=False,
+    )
+
+
+def supervisor(
+    home: Path, server: TmuxTestServer, clock: SystemClock, **overrides: object
+) -> Supervisor:
+    """A monitor with short verification times over the test server."""
+    paths = Paths(home, "--home")
+    settings = {
+        "resume_margin_seconds": 30,
+        "verify_timeout_seconds": 8,
+        "confirm_seconds": 0.2,
+        "ignore": ["main:0"],
+        **overrides,
+    }
+    return Supervisor(
+        paths, load_settings(paths, settings), Tmux(server.socket), clock, host_zone("UTC")
+    )
