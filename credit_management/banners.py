@@ -28,12 +28,13 @@ from credit_management.screen import (
 )
 
 MAX_JSON_ROWS = 80  # a pretty-printed error body may span this many rows
+MAX_LINE = 16_000  # and a logical line this many characters
 LINE_CACHE = 4_096  # logical lines whose reading is remembered between captures
+CACHED_LINE = 2_000  # longer ones are read afresh each time
 MAX_AMBIGUOUS = 4  # wrap breaks read both ways (2**4 readings at most)
 AGENTS = ("claude", "codex", "gemini", "aider")
 _VENDORS = {"anthropic": "anthropic", "openai": "openai", "azure": "openai", "gemini": "google",
             "vertexai": "google", "vertex_ai": "google", "google": "google"}  # fmt: skip
-# Glyphs of list items: under a message they are its bullets, never a banner.
 # Glyphs of list items: under a message they are its bullets, never a banner.
 _LISTY = frozenset("*·•-")
 PROSE_HEADS = frozenset("⏺●•")
@@ -126,12 +127,14 @@ def _candidate(row: Row, owners: list[tuple[int, int, str]]) -> bool:
 
 
 def _block(rows: list[Row], head: Row) -> list[Row]:
-    """The head row and the rows that continue its logical line."""
+    """The head row and the rows that continue its logical line (bounded in rows and size)."""
     block = [head]
     ahead = rows[head.index : head.index + 3]
     limit = MAX_JSON_ROWS if any("{" in row.text for row in ahead) else MAX_JOIN
+    size = len(head.text)
     for row in rows[head.index + 1 : head.index + limit]:
-        if not continues(block[-1], row, head):
+        size += len(row.text) + 1
+        if size > MAX_LINE or not continues(block[-1], row, head):
             break
         block.append(row)
     return block
@@ -163,13 +166,16 @@ def _match_block(block: list[Row]) -> tuple[tuple[Hit, ...], int] | None:
         return None
     # The last breaks are tried both ways: a banner's reset time comes at its end.
     ambiguous = [position for position in range(1, len(block)) if block[position - 1].exact]
-    ambiguous = ambiguous[-MAX_AMBIGUOUS:]
+    ambiguous = ambiguous[-MAX_AMBIGUOUS:] if len(block) <= MAX_JOIN else []
     default = glued_breaks(block)
     best: tuple[_Found, str, list[int]] | None = None
     for choice in range(1 << len(ambiguous)):
         flips = {position for bit, position in enumerate(ambiguous) if choice >> bit & 1}
         text, owner = join(block, default ^ flips)
-        found = _read_line(text, block[0].glyph)
+        if len(text) <= CACHED_LINE:
+            found = _read_line(text, block[0].glyph)
+        else:
+            found = _match_line(text, block[0].glyph)
         if found is not None and (
             best is None or _detail(found.hits[0]) > _detail(best[0].hits[0])
         ):
@@ -220,7 +226,11 @@ def _match_line(line: str, glyph: str, depth: int = 0) -> _Found | None:
             continue
         match = shape.regex.match(flat)
         if match is not None:
-            return _Found((_from_shape(shape, match, line, agent, context),), len(line))
+            # The evidence is the banner to the end of the row where it ends (not the hints
+            # printed under it); the whole logical line is still read.
+            stop = line.find("\n", start + match.end())
+            said = line if stop < 0 else line[:stop]
+            return _Found((_from_shape(shape, match, said, agent, context),), len(line))
     hit = _from_prefixes(context, rest, line, agent)
     if hit is not None:
         return _Found((hit,), len(line))
@@ -413,18 +423,23 @@ _EXCEPTIONS = (
 
 
 def _scope_model(scope: str | None, model: str | None) -> tuple[str | None, str | None]:
+    """ "Opus weekly" is the weekly limit of the Opus model; "5h" is "5-hour"; "usage" says
+    nothing."""
     if scope is None:
         return None, model
     words = scope.lower().split()
-    if words[0] in ("opus", "sonnet"):
+    if words[0] in _MODELS or (len(words) > 1 and words[-1] == "weekly"):
         model = model or words[0].capitalize()
-        return ("weekly" if "weekly" in words else words[0]), model
-    named = {"5h": "5-hour", "five-hour": "5-hour", "usage": None, "extra": "extra-usage",
-             "org": "monthly", "organization": "monthly", "spend": "spend"}  # fmt: skip
-    if words[0] in named:
-        return named[words[0]], model
+        return ("weekly" if words[-1] == "weekly" else words[0]), model
+    if len(words) == 1 and words[0] in _SCOPES:
+        return _SCOPES[words[0]], model
     return "-".join(words), model
 
 
+_MODELS = ("opus", "sonnet", "haiku")
+_SCOPES = {"5h": "5-hour", "five-hour": "5-hour", "usage": None, "org": "monthly",
+           "organization": "monthly"}  # fmt: skip
+
+
 def _evidence(line: str) -> str:
-    return re.sub(r"\s+", " ", line).strip()[:500]
+    return P.BLANKS.sub(" ", line).strip()[:500]

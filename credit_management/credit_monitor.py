@@ -46,6 +46,7 @@ from credit_management.tmux import PaneInfo, Tmux
 
 SHELLS = frozenset({"bash", "zsh", "sh", "fish", "dash", "ksh", "tcsh", "csh", "login"})
 ORCHESTRATOR_PREFIX = "[credit-monitor] "
+STALE_MARK_ROWS = 60  # how far up from the bottom a banner being dismissed is looked for
 
 
 @dataclass
@@ -70,6 +71,8 @@ def policy_config(settings: Settings, state: State) -> policy.PolicyConfig:
         cycle_hours=settings.cycle_hours,
         reset_times=tuple(state.reset_times),
         timezone=state.timezone,
+        # The verification itself, the message deliveries around it, and slack for a slow host.
+        verification_stale=timedelta(seconds=2 * settings.verify_timeout_seconds + 60),
     )
 
 
@@ -288,21 +291,26 @@ class Supervisor:
     # -- verified resume -------------------------------------------------------------------
 
     def resume(self, target: str) -> bool:
-        """Send the test message to a due agent and wait for its answer; True when active."""
+        """Send the test message to a due agent and wait for its answer; True when active.
+
+        False at once, sending nothing, when another process is verifying this agent now
+        (a manual resume during a sweep, a dashboard "Retry now").
+        """
         pane = self._pane_of(target)
-        now = self.clock.now()
         if pane is None:
             self._finish(target, "gone", Signal(Kind.NONE))
             return False
-        self.tmux.exit_copy_mode(pane.pane_id)
         message = self.settings.test_message
-        before = self.tmux.capture_pane(pane.pane_id)
-        if limit_menu_open(before):
-            self.tmux.send_key(pane.pane_id, "Escape")
-            self.clock.sleep(0.3)
+        now = self.clock.now()
         with self.store.transaction() as state:
             record = state.agent(target)
+            if policy.verification_in_flight(record, now, policy_config(self.settings, state)):
+                return False
             state.agents[target] = policy.resume_started(record, now, message)
+        self.tmux.exit_copy_mode(pane.pane_id)
+        if limit_menu_open(self.tmux.capture_pane(pane.pane_id)):
+            self.tmux.send_key(pane.pane_id, "Escape")
+            self.clock.sleep(0.3)
         deliver(self.tmux, pane.pane_id, message, self.clock)
         outcome, signal = self._await_answer(pane.pane_id, message)
         return self._finish(target, outcome, signal)
@@ -321,13 +329,57 @@ class Supervisor:
         return decision.record
 
     def force_resume(self, target: str) -> AgentRecord:
-        """Active at once, no test message; held messages go out now."""
+        """Active at once, no test message; held messages go out now.
+
+        The pane's last rows become the resume mark, so the banner still at its bottom is
+        old news from now on (otherwise the next sweep would stop the agent again).
+        """
+        pane = self._pane_of(target)
+        text = self.tmux.capture_panes([pane.pane_id]).get(pane.pane_id) if pane else None
+        mark = self.stale_mark(text) if text else None
         now = self.clock.now()
         with self.store.transaction() as state:
-            decision = policy.manual_resume_forced(target, state.agent(target), now)
+            decision = policy.manual_resume_forced(target, state.agent(target), now, mark)
             self.apply_to_state(state, target, decision, now)
         self.carry_out(target, decision, now)
         return decision.record
+
+    def stale_mark(self, text: str) -> str | None:
+        """A resume mark for this capture: the rows that end the last stop on screen (the
+        banner and whatever hint belongs to it), so that only what comes below them is new.
+
+        None when the capture shows no stop. Found by moving up from the bottom until the
+        text below a row shows the stop; only the last rows are tried (the stop is current,
+        so it sits above the input area).
+        """
+        now = self.clock.now()
+        if not classify(text, now, self.host_tz).kind.stops_agent:
+            return None
+        lines = text.rstrip("\n").split("\n")
+        end = None
+        for index in range(len(lines) - 1, max(-1, len(lines) - 1 - STALE_MARK_ROWS), -1):
+            if not lines[index].strip():
+                continue
+            if classify("\n".join(lines[index + 1 :]), now, self.host_tz).kind.stops_agent:
+                break
+            end = index
+        if end is None:
+            return None
+        # Up to the first row above that is not part of the stop (the agent's last output), so
+        # that the same banner printed again later, under other output, is not taken for it.
+        start = end
+        while start > max(0, end - STALE_MARK_ROWS):
+            start -= 1
+            row = lines[start].strip()
+            if row and not classify(row, now, self.host_tz).kind.stops_agent:
+                break
+        rows = [line.strip() for line in lines[start : end + 1] if line.strip()]
+        for first in range(len(rows)):
+            mark = "\n".join(rows[first:])
+            after = text_since(text, mark)
+            if after != text and not classify(after, now, self.host_tz).kind.stops_agent:
+                return mark
+        return None
 
     def _await_answer(self, pane_id: str, mark: str) -> tuple[policy.Outcome, Signal]:
         """Poll until the text after the test message shows a reply or a limit, or time out."""

@@ -3,9 +3,10 @@
 Text goes literally, then after a pause sized to the message Enter goes on its own (text and
 Enter together are taken as a paste and never submitted), then the pane is checked: the
 message counts as taken when the row where the typing showed (the input box, or the prompt
-line of a shell) changes. A pane that merely changed, say because a busy agent printed more
-output above its input box, does not count. Enter is retried a bounded number of times when
-the agent swallowed it.
+line of a shell) no longer shows it, on two captures in a row (a TUI erasing and redrawing its
+input box must not pass for a submit). A pane that merely changed, say because a busy agent
+printed more output above its input box, does not count. Enter is retried a bounded number of
+times when the agent swallowed it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from credit_management.tmux import Tmux, check_message
 
 ENTER_RETRIES = 3  # Enter presses in all, the first included
 SETTLE_SECONDS = 1.0  # wait after the first Enter; the n-th press waits n times this
+QUIET_SECONDS = 1.0  # at most this long waiting for output in flight before typing
 POLL_SECONDS = 0.1
+TAIL_CHARS = 6  # how much of the message's end identifies the row it was typed into
 
 
 @dataclass(frozen=True)
@@ -35,9 +38,17 @@ def enter_pause(text: str) -> float:
     return min(0.3 + len(text) / 4000.0, 2.0)
 
 
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def _row(lines: list[str], distance: int) -> str:
+    return lines[-1 - distance] if distance < len(lines) else ""
+
+
 @dataclass(frozen=True)
 class InputRow:
-    """Where typing showed in a capture: a row counted from the last non-blank row.
+    """Where typing showed in a capture: a row counted up from the last non-blank row.
 
     `row` is None when typing changed nothing visible (a program that does not echo); then any
     change of the pane is the only sign left that Enter was taken.
@@ -47,35 +58,40 @@ class InputRow:
     row: int | None
 
     @classmethod
-    def between(cls, before: str, typed: str) -> InputRow:
-        """The bottom-most row that typing changed."""
+    def between(cls, before: str, typed: str, text: str = "") -> InputRow:
+        """The row typing changed: the bottom-most changed row that shows the end of `text`,
+        else (the agent shows a paste as a placeholder, say) the bottom-most changed row."""
         old, new = before.split("\n"), typed.split("\n")
-        for distance in range(max(len(old), len(new))):
-            was = old[-1 - distance] if distance < len(old) else ""
-            now = new[-1 - distance] if distance < len(new) else ""
-            if was != now:
+        lines = [line for line in text.split("\n") if line.strip()]
+        tail = _squash(lines[-1])[-TAIL_CHARS:] if lines else ""
+        changed = [
+            distance
+            for distance in range(max(len(old), len(new)))
+            if _row(old, distance) != _row(new, distance)
+        ]
+        for distance in changed:
+            if tail and tail in _squash(_row(new, distance)):
                 return cls(typed, distance)
-        return cls(typed, None)
+        return cls(typed, changed[0] if changed else None)
 
     def taken(self, after: str) -> bool:
         """True when `after` no longer shows the typed input where it was."""
         if self.row is None:
             return after != self.typed
-        old, new = self.typed.split("\n"), after.split("\n")
-        was = old[-1 - self.row] if self.row < len(old) else ""
-        now = new[-1 - self.row] if self.row < len(new) else ""
-        return was != now
+        return _row(self.typed.split("\n"), self.row) != _row(after.split("\n"), self.row)
 
 
 def _capture(tmux: Tmux, pane_id: str) -> str | None:
     return tmux.capture_panes([pane_id]).get(pane_id)
 
 
-def _settled(tmux: Tmux, pane_id: str, clock: Clock, pause: float, poll: float) -> str | None:
-    """The pane after the pause, once two captures in a row agree (bounded by the pause)."""
-    clock.sleep(pause)
-    last = _capture(tmux, pane_id)
-    for _ in range(max(1, math.ceil(pause / poll))):
+def _settled(
+    tmux: Tmux, pane_id: str, clock: Clock, first: str | None, limit: float, poll: float
+) -> str | None:
+    """The pane once two captures in a row agree (at most `limit` seconds of polling); None
+    when the pane vanished. Counted in polls, so a frozen or fake clock cannot make it spin."""
+    last = first
+    for _ in range(max(1, math.ceil(limit / poll))):
         if last is None:
             return None
         clock.sleep(poll)
@@ -89,16 +105,21 @@ def _settled(tmux: Tmux, pane_id: str, clock: Clock, pause: float, poll: float) 
 def _wait_taken(
     tmux: Tmux, pane_id: str, probe: InputRow, clock: Clock, timeout: float, poll: float
 ) -> bool | None:
-    """Poll until the typed input is gone from its row: True, False at the timeout, None when
-    the pane vanished. Counted in polls, so a frozen or fake clock cannot make it spin."""
-    for attempt in range(max(1, math.ceil(timeout / poll)) + 1):
+    """Poll until the typed input has left its row for good: True, False at the timeout, None
+    when the pane vanished."""
+    seen = False
+    for attempt in range(max(1, math.ceil(timeout / poll)) + 2):
         if attempt:
             clock.sleep(poll)
         after = _capture(tmux, pane_id)
         if after is None:
             return None
         if probe.taken(after):
-            return True
+            if seen:
+                return True
+            seen = True
+        else:
+            seen = False
     return False
 
 
@@ -117,13 +138,20 @@ def deliver(
     Control characters other than newline and tab raise InputError before anything is typed.
     """
     check_message(text.replace("\r\n", "\n"))
-    before = tmux.capture_pane(pane_id)
+    # Output still being drawn (an answer to the previous message) must not be mistaken for
+    # the typing, so start from a quiet pane.
+    before = _settled(tmux, pane_id, clock, tmux.capture_pane(pane_id), QUIET_SECONDS, poll)
+    if before is None:
+        return Delivery(False, 0, "the pane closed before anything was typed")
     tmux.send_text(pane_id, text)
-    typed = _settled(tmux, pane_id, clock, enter_pause(text), poll)
+    pause = enter_pause(text)
+    clock.sleep(pause)
+    typed = _settled(tmux, pane_id, clock, _capture(tmux, pane_id), pause, poll)
     if typed is None:
         return Delivery(False, 0, "the pane closed before Enter was pressed")
-    probe = InputRow.between(before, typed)
-    for press in range(1, max(retries, 1) + 1):
+    probe = InputRow.between(before, typed, text)
+    presses = max(retries, 1)
+    for press in range(1, presses + 1):
         tmux.send_enter(pane_id)
         taken = _wait_taken(tmux, pane_id, probe, clock, settle * press, poll)
         if taken is None:
@@ -132,7 +160,7 @@ def deliver(
             return Delivery(True, press, "submitted")
     return Delivery(
         False,
-        max(retries, 1),
-        f"the agent did not take it after {max(retries, 1)} Enter presses "
+        presses,
+        f"the agent did not take it after {presses} Enter presses "
         "(the text may still be in its input box)",
     )

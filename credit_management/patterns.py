@@ -73,11 +73,13 @@ class Shape:
     needles: tuple[str, ...] = ()
 
 
+# Which limit: Claude names it before "limit" ("session", "Opus weekly", "usage credit"...).
 _SCOPE = (
-    r"(?P<scope>5-hour|five-hour|5h|session|weekly|daily|monthly|opus(?:\s+weekly)?"
-    r"|sonnet(?:\s+weekly)?|usage\s+credit|extra\s+usage|org(?:anization)?(?:\s+monthly)?"
-    r"|spend|usage)"
+    r"(?P<scope>5-hour|five-hour|5h|session|daily|monthly|(?:[a-z][\w.-]*\s+)?weekly|opus"
+    r"|sonnet|haiku|usage\s+credit|extra\s+usage|org(?:anization)?(?:\s+monthly)?|spend|usage)"
 )
+# After "You've hit your", any name of up to three words ending in "limit" is a limit.
+_ANY_SCOPE = r"(?P<scope>[\w.-]+(?:\s[\w.-]+){0,2}?)"
 
 # Each table row: (name, kind, what, pattern). `what` names the limit in Signal.message.
 _Row = tuple[str, Kind, str, str]
@@ -123,7 +125,7 @@ CLAUDE = _table("claude", ("limit", "credits", "extra usage"), [
      rf"{_SCOPE}\s+limit reached(?:{SEP}resets\s+(?P<reset>{TIME})|{_NO_RESET})"),
     # "You've hit your session limit · resets 5:20am (America/Denver)", "You've hit your limit".
     ("claude-hit-your-limit", _EX, "limit",
-     rf"You{APOS}ve hit your (?:{_SCOPE}\s+)?limit(?:{SEP}resets\s+(?P<reset>{TIME})"
+     rf"You{APOS}ve hit your (?:{_ANY_SCOPE}\s+)?limit(?:{SEP}resets\s+(?P<reset>{TIME})"
      rf"|{_NO_RESET})"),
     # "You're out of extra usage · resets 3am (Asia/Makassar)"; without a reset it is billing.
     ("claude-out-of-extra", _EX, "extra usage",
@@ -276,9 +278,8 @@ TRIGGER = re.compile("|".join(map(re.escape, TRIGGER_WORDS)))
 
 # --- where a banner may start ----------------------------------------------------------------
 
-# TUI glyphs that open a row. Prose glyphs open an assistant message (their continuation rows
-# are prose); the others open tool output, notices and errors.
-PROSE_GLYPHS = frozenset("⏺●•✦◆")
+# TUI glyphs that open a row ("⏺", "⎿", "■", "✕", "⚠", "⚡", "🖐"...): one or two symbols and a
+# blank. Gemini's fallback rendering uses the letters "x" and "i".
 _SYMBOL = r"[^\w\s\"'`(\[{<>/\\.,;:?@#$%&=+\-|~^]"
 GLYPH = re.compile(rf"^(?P<glyph>(?:{_SYMBOL}|ℹ){{1,2}}|[xXi](?= \S))\s+")
 # A symbol glued to the text it introduces ("🚦Pardon Our Congestion!").
@@ -310,7 +311,7 @@ ERROR_PREFIX = re.compile(
     r"|(?P<module>(?:@?[a-z_][\w-]*[./])+)?(?P<anyexc>_?[A-Z]\w*(?:Error|Exception|Exhausted))"
     r"(?:\s*\[\w+\])?\s*:\s*"
     r"|(?P<bare>[1-5]\d{2})(?:\s+[A-Z][A-Za-z_]*(?:\s[A-Z][A-Za-z_]*){0,3})?\.?\s+(?=\[?\s*\{|\"\{)"
-    r"|(?P<lead>[1-5]\d{2})\s+(?=[A-Z][a-z])"
+    r"|[1-5]\d{2}\s+(?=[A-Z][a-z])"  # "429 Rate limit reached for gpt-4o ..."
     r"|got status:\s*(?P<got>\d{3})?[A-Za-z ]*\.?\s*"
     r"|(?P<http>\d{3}) (?:Too Many Requests|Service Unavailable|Unauthorized|Forbidden"
     r"|Payment Required|Internal Server Error|Bad Gateway|Overloaded)\b[:.]?\s*)"
@@ -398,7 +399,7 @@ QUOTED_ROW = re.compile(
     r"^(?:[+\-@]|\d+\s*[+\-]\s|\d+\s*[→│|:]|(?:\S*/)?[\w.\-]+\.\w{1,5}(?::\d+)?[:-]"
     r"|\S+:\d+[:-]|\$ |#\s)"
 )
-# Codex's and Claude Code's limit menus; Gemini's quota dialog.
+# The first option of Claude Code's /rate-limit-options menu or of Gemini's quota dialog.
 LIMIT_MENU = re.compile(
     r"^(?:[❯›>●○◉]\s*)?\d\.\s*(?:Stop and wait for limit to reset|Switch to [\w.:-]+"
     r"|Keep trying|Upgrade for higher limits)",
@@ -414,6 +415,7 @@ AGENT_EXIT = re.compile(
     r"|^Agent powering down|^Goodbye!|^Interaction Summary",
     _I,
 )
+BLANKS = re.compile(r"\s+")
 # Fingerprints of each agent's screen, used when a line alone does not say who printed it.
 FINGERPRINTS: dict[str, re.Pattern[str]] = {
     "claude": re.compile(r"^\s*[⏺⎿]|Claude Code|/upgrade to|/rate-limit-options", re.M),

@@ -20,7 +20,8 @@ from credit_management import patterns as P
 from credit_management.models import Kind
 from credit_management.resets import parse_duration
 
-MAX_BODY = 60_000
+MAX_BODY = 20_000  # an error body is read only this far
+_SYNTAX = re.compile(r"[{}\[\]\"'\\]")  # the characters that matter for balancing
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _JS_STRING = re.compile(r"'((?:[^'\\]|\\.)*)'")
 _JS_KEY = re.compile(r"([{,]\s*)([A-Za-z_$][\w$]*)\s*:")
@@ -60,8 +61,6 @@ def extract(text: str, start: int = 0) -> tuple[Any, int] | None:
         return None
     chunk = text[start:end]
     value = _parse(chunk)
-    if value is None:
-        return None
     return (value, end) if value is not None else None
 
 
@@ -83,17 +82,17 @@ def _parse(chunk: str) -> Any:
 
 
 def _balanced_end(text: str, start: int) -> int | None:
+    """Where the bracket opened at `start` closes (strings skipped), or None."""
     depth = 0
     quote = ""
-    escaped = False
-    limit = min(len(text), start + MAX_BODY)
-    for position in range(start, limit):
-        char = text[position]
+    escaped_at = -1  # the position a backslash escapes
+    for found in _SYNTAX.finditer(text, start, min(len(text), start + MAX_BODY)):
+        char, position = found.group(), found.start()
+        if position == escaped_at:
+            continue
         if quote:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
+            if char == "\\":
+                escaped_at = position + 1
             elif char == quote:
                 quote = ""
         elif char in "\"'":
@@ -103,34 +102,34 @@ def _balanced_end(text: str, start: int) -> int | None:
         elif char in "}]":
             depth -= 1
             if depth == 0:
-                return position + 1
+                return found.end()
     return None
 
 
 def read(body: Any, status: int | None = None) -> Finding | None:
     """What a parsed error body means, or None when it is not a provider's error."""
     if isinstance(body, list) and body and isinstance(body[0], dict):
-        body = body[0]
+        body = body[0]  # Gemini CLI prints Google's body inside a list
     if not isinstance(body, dict):
         return None
     error = body.get("error")
-    if (
-        error is None
-        and isinstance(body.get("message"), str)
-        and ("code" in body or "type" in body)
-    ):
-        error = body  # the error object itself, printed without its envelope
-        if str(body.get("type", "")).endswith("_error") and "code" not in body:
-            return _anthropic(error)
-    if body.get("type") == "error" and isinstance(error, dict):
-        return _anthropic(error)
+    if error is None and isinstance(body.get("message"), str) and body.get("type") != "error":
+        if "code" in body or "type" in body:
+            error = body  # the error object itself, printed without its envelope
     if isinstance(error, dict):
+        if body.get("type") == "error" or _anthropic_type(error):
+            return _anthropic(error)
         if isinstance(error.get("status"), str) or "details" in error:
             return _google(error)
         return _openai(error, status)
     if isinstance(error, str):
         return _by_message(error, None, _int(body.get("code")) or status)
     return None
+
+
+def _anthropic_type(error: dict[str, Any]) -> bool:
+    """Anthropic's error types end in "_error" and its bodies have no `code` (OpenAI's do)."""
+    return str(error.get("type", "")).endswith("_error") and "code" not in error
 
 
 def text_of(body: Any) -> str | None:

@@ -32,6 +32,8 @@ class PolicyConfig:
     attention_recheck: timedelta = timedelta(minutes=30)
     warning_threshold: timedelta = timedelta(minutes=10)
     auto_resume_grace: timedelta = timedelta(minutes=15)
+    # A test message older than this with no outcome recorded: the run that sent it died.
+    verification_stale: timedelta = timedelta(minutes=3)
     cycle_hours: float = 5.0
     reset_times: tuple[str, ...] = ()
     timezone: str = "UTC"
@@ -210,10 +212,13 @@ def observe(
     if status is Status.NEEDS_ATTENTION:
         return _observe_attention(target, record, obs, now, cfg)
     if status is Status.RESUMING:
-        # A verification under way is finished by the monitor; one not yet sent starts when due.
-        if record.resume_sent_at is None and _due(record, now):
-            return Decision(record, (StartResume(),))
-        return Decision(record)
+        # One not yet sent starts when due; one under way is left to the run that sent it,
+        # unless that run died before recording the outcome (killed mid-verification).
+        if record.resume_sent_at is None:
+            return Decision(record, (StartResume(),) if _due(record, now) else ())
+        if verification_in_flight(record, now, cfg):
+            return Decision(record)
+        return Decision(record, (StartResume(),))
     return Decision(record)
 
 
@@ -223,6 +228,17 @@ def _chain(
     """Apply `observe` again on an agent that just came back, keeping the first actions."""
     second = observe(target, first.record, obs, now, cfg)
     return Decision(second.record, first.actions + second.actions)
+
+
+def verification_in_flight(record: AgentRecord, now: datetime, cfg: PolicyConfig) -> bool:
+    """Whether a test message went out recently enough that its run may still be waiting
+    for the answer (so nobody else may send another)."""
+    sent = parse_iso(record.resume_sent_at)
+    return (
+        record.status is Status.RESUMING
+        and sent is not None
+        and now - sent < cfg.verification_stale
+    )
 
 
 def _due(record: AgentRecord, now: datetime) -> bool:
@@ -454,21 +470,39 @@ def verified(
                 TellOrchestrator(text),
             ),
         )
-    if outcome == "limited" and signal.reset_at is not None and signal.reset_at > now:
+    late = _same_reset_again(parse_iso(record.reset_at), signal.reset_at)
+    if outcome == "limited" and signal.reset_at is not None and signal.reset_at > now and not late:
         resume = signal.reset_at + cfg.resume_margin
         why = f"still limited; the agent now says it resets {iso(signal.reset_at)}"
     else:
         resume = now + backoff_delay(attempts, cfg)
-        why = "still limited" if outcome == "limited" else "no answer to the test message"
+        why = "no answer to the test message"
+        if outcome == "limited":
+            why = "still limited; the reset is late" if late else "still limited"
     new = _moved(record, Status.EXHAUSTED, now, why, signal.evidence or None)
     new.attempts = attempts
     new.scheduled_resume = iso(resume)
-    if outcome == "limited" and signal.reset_at is not None:
+    if outcome == "limited" and signal.reset_at is not None and not late:
         new.reset_at = iso(signal.reset_at)
     new.resume_sent_at = None
     new.warned_reset = None
     text = f"{_who(target, new)}: resume attempt {attempts} failed ({why}); next try {iso(resume)}"
     return Decision(new, (Emit("agent.resume_failed", text, _fields(new, attempts=attempts)),))
+
+
+def _same_reset_again(planned: datetime | None, printed: datetime | None) -> bool:
+    """Whether a banner seen at the test message names the reset that just passed.
+
+    An agent whose limit lifts late prints the same "resets 3pm" (or "May 28 at 7pm") again;
+    read after that moment, it resolves to the same wall time a whole number of days later.
+    That is a late reset, to retry after a backoff, not a new one to wait a day or a year for.
+    An hour of slack covers a change of daylight saving time in between.
+    """
+    if planned is None or printed is None or printed <= planned:
+        return False
+    gap = printed - planned
+    days = round(gap / timedelta(days=1))
+    return days >= 1 and abs(gap - timedelta(days=days)) <= timedelta(hours=1)
 
 
 # --- people's commands ---------------------------------------------------------------------
@@ -487,9 +521,15 @@ def manual_pause(
     return Decision(new, (Emit("agent.paused", text, _fields(new, reason=why, actor="user")),))
 
 
-def manual_resume_forced(target: str, record: AgentRecord, now: datetime) -> Decision:
-    """`resume_agent --force`: active at once, no test message."""
-    return back_to_work(target, record, now, "resumed by a person (--force)", "manual")
+def manual_resume_forced(
+    target: str, record: AgentRecord, now: datetime, mark: str | None = None
+) -> Decision:
+    """`resume_agent --force`: active at once, no test message. `mark` (the pane's last rows
+    now) makes whatever is on screen, the old banner included, history."""
+    decision = back_to_work(target, record, now, "resumed by a person (--force)", "manual")
+    if mark:
+        decision.record.resume_mark = mark
+    return decision
 
 
 def manual_resume_requested(record: AgentRecord, now: datetime) -> AgentRecord:

@@ -20,6 +20,7 @@ MAX_CHARS = 400_000  # read at most this much of the end of a capture
 MAX_ROWS = 400  # and at most this many rows of it
 MAX_JOIN = 16  # a wrapped banner spans at most this many rows
 ROW_CACHE = 8_192  # distinct rows remembered between captures
+CACHED_ROW = 1_000  # longer rows are not remembered (they are rare, and would cost memory)
 MAX_ROW = 4_000  # longer rows are cut: no banner is that long
 MIN_WRAP_WIDTH = 20  # narrower "panes" are snippets, not terminals that wrapped a row
 
@@ -32,7 +33,7 @@ WRAP_PROOF_GLYPHS = frozenset("⏺●⎿■✕✦•›❯▌⚠⚡ℹ✻✶✳�
 _OSC = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?")
 _CSI = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]")
 _ESC = re.compile(r"\x1b[ -/]*[0-~]?")  # other escapes, incl. charset choices "ESC ( B"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2060\ufeff\ufe0f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2060\ufeff\ufe0f]")
 
 
 class Role(Enum):
@@ -93,7 +94,10 @@ def rows_of(text: str) -> list[Row]:
     """Tag every row of the capture's tail with its glyph, indent and role."""
     lines = clean(text)
     width = max((len(line) for line in lines), default=0)
-    return [Row(index, *_row_fields(line, width)) for index, line in enumerate(lines)]
+    return [
+        Row(index, *(_row_fields(line, width) if len(line) <= CACHED_ROW else _fields(line, width)))
+        for index, line in enumerate(lines)
+    ]
 
 
 _Fields = tuple[str, str, str, str, int, int, Role, bool, bool, bool]
@@ -103,6 +107,10 @@ _Fields = tuple[str, str, str, str, int, int, Role, bool, bool, bool]
 def _row_fields(line: str, width: int) -> _Fields:
     """Everything about a row but its position: panes repeat most rows from one look to the
     next, so this is worked out once per distinct row."""
+    return _fields(line, width)
+
+
+def _fields(line: str, width: int) -> _Fields:
     row = _row(0, line, width)
     return (row.raw, row.text, row.body, row.glyph, row.indent, row.body_col, row.kind,
             row.full, row.exact, row.hot)  # fmt: skip

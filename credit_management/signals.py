@@ -13,11 +13,10 @@ Also here: `text_since`/`make_mark` (read only what came after a resume), `has_r
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, tzinfo
 
 from credit_management import patterns as P
-from credit_management.banners import AGENTS, Hit, find_hits, forget_lines
+from credit_management.banners import Hit, find_hits, forget_lines
 from credit_management.models import Kind, Signal
 from credit_management.resets import format_until, resolve_reset
 from credit_management.screen import (
@@ -225,9 +224,9 @@ def _footer_like(row: Row) -> bool:
 
 
 def _choose(current: list[Hit]) -> Hit:
-    """The hit that describes the state now: an agent continuing by itself or falling back
-    supersedes the limit printed above it; otherwise the most serious kind wins, and among
-    equals the one that names a reset, then the lowest."""
+    """The hit that describes the state now. An agent that will continue by itself supersedes
+    the limit it waits out, and a fallback the limit printed above it; otherwise the most
+    serious kind wins, and among equals the one that names a reset, then the lowest."""
     candidates = list(current)
     for position, hit in enumerate(current):
         if hit.kind is Kind.AUTO_RESUME:  # the same stop, which the agent will end by itself
@@ -257,12 +256,8 @@ def _fingerprint(rows: list[Row]) -> str | None:
 
 
 def _signal(hit: Hit, agent: str | None, now: datetime, host_tz: tzinfo) -> Signal:
-    provider = (
-        hit.agent
-        if hit.agent in AGENTS
-        else (agent if agent in AGENTS and hit.agent is None else None)
-    )
-    provider = provider or hit.vendor or agent or _vendor_named(hit.evidence)
+    # The agent that printed it when known, else the API whose error it is.
+    provider = agent or hit.vendor or _vendor_named(hit.evidence)
     reset_at = _reset_at(hit, now, host_tz)
     return Signal(
         kind=hit.kind,
@@ -293,6 +288,8 @@ def _message(hit: Hit, provider: str | None, reset_at: datetime | None, now: dat
     who = NAMES.get(hit.vendor or "", "") if hit.kind in (Kind.BILLING, Kind.AUTH) else ""
     who = who or NAMES.get(provider or "", "") or "Agent"
     limit = f"{hit.scope} {hit.what}" if hit.scope and hit.scope not in hit.what else hit.what
+    if hit.model and hit.kind is not Kind.FALLBACK and hit.model.lower() not in limit.lower():
+        limit += f" for {hit.model}"
     until = format_until(reset_at - now) if reset_at is not None else None
     if hit.kind is Kind.EXHAUSTED:
         when = (
@@ -326,18 +323,12 @@ def _clean_lines(lines: list[str]) -> list[str]:
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    return P.BLANKS.sub("", text)
 
 
 def _after_prompt(flat: str, position: int, starts: set[int]) -> bool:
     """Whether `position` directly follows a prompt marker at the start of a row."""
-    for width in (1, 2):
-        if position - width in starts and flat[position - width : position] in (
-            ">",
-            "›",
-            "❯",
-            "▌",
-            "$",
-        ):
-            return True
-    return False
+    return position - 1 in starts and flat[position - 1] in _PROMPT_MARKS
+
+
+_PROMPT_MARKS = frozenset(">›❯▌$")

@@ -235,3 +235,20 @@ def test_input_row_on_a_shell_prompt_and_without_echo() -> None:
     assert probe.row == 0 and probe.taken("$ ls\nfile\n$") and not probe.taken("$ ls")
     silent = InputRow.between("same", "same")
     assert silent.row is None and silent.taken("changed") and not silent.taken("same")
+
+
+def test_input_row_is_the_row_showing_the_message_not_output_still_being_drawn() -> None:
+    # The answer to the previous message was still arriving when typing started.
+    before = screen("> earlier", "✻ Thinking…", box="")
+    typed = screen("> earlier", "⏺ Done: earlier", "", box="Escape")
+    probe = InputRow.between(before, typed, "Escape")
+    assert probe.row == 2
+    assert probe.taken(screen("> earlier", "⏺ Done: earlier", "", "> Escape", box=""))
+    assert not probe.taken(typed)
+
+
+def test_input_row_falls_back_to_the_lowest_change_for_a_paste_placeholder() -> None:
+    before = screen("header")
+    typed = screen("header", box="[Pasted text #1 +40 lines]")
+    probe = InputRow.between(before, typed, "line\n" * 40 + "the end")
+    assert probe.row == 2 and probe.taken(screen("header", box=""))

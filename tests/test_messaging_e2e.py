@@ -22,7 +22,7 @@ from messaging_support import (
 )
 
 from credit_management.clock import SystemClock
-from credit_management.config import DEFAULT_TEST_MESSAGE
+from credit_management.config import DEFAULT_RESUME_MESSAGE, DEFAULT_TEST_MESSAGE
 from credit_management.events import EventLog
 from credit_management.models import Status
 from credit_management.paths import Paths
@@ -85,10 +85,11 @@ def test_messages_and_due_notes_wait_through_a_stop_and_arrive_in_order(
     report = monitor.sweep()
     assert report.resumed == [worker], report
     assert report.errors == []
-    wait_until(lambda: len(prompts(log)) == 5, what="the held messages")
+    wait_until(lambda: len(prompts(log)) == 6, what="the held messages")
     assert prompts(log) == [
         "Refactor the parser",
         DEFAULT_TEST_MESSAGE,
+        DEFAULT_RESUME_MESSAGE,  # the monitor's own nudge goes before what was held
         "first held",
         "due note",
         "second held",
@@ -131,8 +132,8 @@ def test_a_stopped_orchestrator_gets_its_notes_when_it_is_back(
     clock.advance(40)
     report = monitor.sweep()
     assert report.resumed == [orchestrator], report
-    wait_until(lambda: len(prompts(orch_log)) == 2, what="the held note")
-    assert prompts(orch_log) == [DEFAULT_TEST_MESSAGE, notes[0].text]
+    wait_until(lambda: len(prompts(orch_log)) == 3, what="the held note")
+    assert prompts(orch_log) == [DEFAULT_TEST_MESSAGE, DEFAULT_RESUME_MESSAGE, notes[0].text]
     assert load(isolated_home).load().agents[orchestrator].queued == []
     assert prompts(worker_log) == []  # the worker is still stopped and got nothing
 

@@ -112,12 +112,17 @@ def test_bad_targets_and_bad_text_send_nothing_anywhere(
         ([agents[0], "\x1b[A"], "control character (U+001B)"),
         ([agents[0], "   "], "message is empty"),
     ]
-    for args, needle in cases:
-        done = run_cli(isolated_home, tmux_server, "send", *args)
-        assert done.returncode == 1, (args, done.stdout, done.stderr)
-        lines = done.stderr.strip().splitlines()
+    for index, (args, needle) in enumerate(cases):
+        if index in (0, 9):  # as a user runs it: a real process, one line on stderr
+            done = run_cli(isolated_home, tmux_server, "send", *args)
+            code, stdout, stderr = done.returncode, done.stdout, done.stderr
+        else:
+            result = invoke(isolated_home, tmux_server, "send", *args)
+            code, stdout, stderr = result.exit_code, result.stdout, result.stderr
+        assert code == 1, (args, stdout, stderr)
+        lines = stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error: ") and needle in lines[0], lines
-        assert done.stdout == ""
+        assert stdout == ""
     time.sleep(0.3)
     assert {pane: tmux_server.capture(pane) for pane in panes} == before
     assert [prompts(log) for log in logs] == [[], []]

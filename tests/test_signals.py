@@ -20,6 +20,7 @@ from credit_management.screen import Role, clean, rows_of
 from credit_management.signals import (
     at_shell_prompt,
     classify,
+    forget_cached,
     has_reply,
     limit_menu_open,
     make_mark,
@@ -52,7 +53,7 @@ def test_the_issue_example_exactly() -> None:
         "kind": "exhausted",
         "provider": "claude",
         "reset_at": "2026-11-22T05:20:00-07:00",
-        "evidence": SESSION + " /upgrade to increase your usage limit.",
+        "evidence": SESSION,
         "message": "Claude session limit; resets in 15h50m",
         "scope": "session",
         "model": None,
@@ -586,6 +587,25 @@ def test_a_ten_megabyte_capture_classifies_in_bounded_time() -> None:
 def test_one_enormous_row_is_bounded_too() -> None:
     started = time.perf_counter()
     assert read("limit " * 2_000_000).kind is Kind.NONE
+    assert time.perf_counter() - started < 2.0
+
+
+PATHOLOGICAL = {
+    "unclosed bodies": ('{"error": {"code": 429, "message": "' + "x" * 3900 + "\n") * 400,
+    "unclosed API errors": ("API Error: 429 " + '{"type":"error",' * 200 + "\n") * 400,
+    "brackets": ("{[" * 2000 + "\n") * 400,
+    "banner words": ("You've hit your usage limit " * 140 + "\n") * 400,
+    "endless time": ("  ⎿  5-hour limit reached ∙ resets " + "3:4" * 1300 + "\n") * 400,
+    "glyphs": ("⎿ ■ ✕ ⚠ " * 500 + "limit\n") * 400,
+    "staircase": "\n".join(" " * depth + "⏺ rate limit error" for depth in range(400)),
+}
+
+
+@pytest.mark.parametrize("text", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
+def test_pathological_input_is_bounded(text: str) -> None:
+    forget_cached()
+    started = time.perf_counter()
+    read(text)
     assert time.perf_counter() - started < 2.0
 
 

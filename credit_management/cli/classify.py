@@ -15,7 +15,7 @@ from typing import BinaryIO
 import click
 
 from credit_management import signals
-from credit_management.clock import SystemClock
+from credit_management.clock import NOW_ENV, SystemClock
 from credit_management.errors import InputError
 from credit_management.models import Kind, Signal
 from credit_management.resets import host_zone, localize
@@ -45,19 +45,22 @@ def classify(file: str, now_text: str | None, zone_name: str | None, as_json: bo
 def _zone(name: str | None) -> tzinfo:
     try:
         return host_zone(name)
-    except InputError as error:
-        raise click.BadParameter(str(error), param_hint="'--tz'") from None
+    except InputError as error:  # the command group prints it as one "Error: ..." line
+        raise InputError(f"--tz: {error}") from None
 
 
 def _now(text: str | None, zone: tzinfo) -> datetime:
     if text is None:
-        return SystemClock().now()
+        try:
+            return SystemClock().now()
+        except ValueError as error:  # a malformed CREDIT_MONITOR_NOW
+            said = str(error)
+            raise InputError(said if NOW_ENV in said else f"{NOW_ENV}: {said}") from None
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise click.BadParameter(
-            f"{text!r} is not an ISO 8601 instant (e.g. 2026-11-21T14:30:00-07:00)",
-            param_hint="'--now'",
+        raise InputError(
+            f"--now: {text!r} is not an ISO 8601 instant (e.g. 2026-11-21T14:30:00-07:00)"
         ) from None
     if moment.tzinfo is None:  # a wall time on the agent's host
         return localize(moment, zone)

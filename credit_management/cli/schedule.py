@@ -49,6 +49,12 @@ def schedule() -> None:
     this runs in ($TMUX_PANE). The monitor delivers the note when due; an agent that is not
     active then gets it right after its verified resume. `schedule list` shows the notes,
     `schedule cancel ID` removes one.
+
+    A note that would come due while its agent is known to be stopped for longer (exhausted,
+    paused, waiting on its own auto-continue, needing a person) is refused by
+    `schedule_credit_aware` (exit 1, saying when it would really arrive) unless --anyway is
+    given; `schedule` stores it and prints that sentence as a warning (--strict refuses).
+    --json prints the stored note. See `schedule add --help`.
     """
 
 
@@ -73,7 +79,7 @@ def add(
     strict: bool | None,
     as_json: bool,
 ) -> None:
-    """Schedule NOTE for TARGET (default: this pane) after WHEN."""
+    """Schedule NOTE for TARGET (default: this pane) after WHEN (minutes or 90s, 15m, 1h30m)."""
     obj = ctx.find_object(CliContext)
     assert obj is not None
     called_as = ctx.parent.info_name if ctx.parent is not None else None

@@ -442,7 +442,11 @@ def run_simulator(
     is_flag=True,
     help="claude/gemini: a limit menu takes the keyboard until Escape, Enter or a digit.",
 )
-@click.option("--limit-again", is_flag=True, help="After a reset, limit again after N more.")
+@click.option(
+    "--limit-again",
+    is_flag=True,
+    help="After a reset, hit the limit again after --limit-after more prompts.",
+)
 @click.option(
     "--late",
     type=click.FloatRange(min=0),
@@ -475,7 +479,7 @@ def run_simulator(
     "--state-file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Append a JSON line per prompt (answered/refused) and per limit, reset and crash.",
+    help="Append a JSON line per prompt (answered/refused), limit, reset, menu and exit.",
 )
 def simulate(
     provider: str,
