@@ -9,6 +9,7 @@ a litellm exception), then a provider's error body if one follows, then the bann
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -28,9 +29,10 @@ from credit_management.screen import (
 )
 
 MAX_JSON_ROWS = 80  # a pretty-printed error body may span this many rows
-MAX_LINE = 16_000  # and a logical line this many characters
+MAX_LINE = 8_000  # and a logical line this many characters
 LINE_CACHE = 4_096  # logical lines whose reading is remembered between captures
 CACHED_LINE = 2_000  # longer ones are read afresh each time
+MAX_MESSAGE = 2_000  # an error's message is read this far
 MAX_AMBIGUOUS = 4  # wrap breaks read both ways (2**4 readings at most)
 AGENTS = ("claude", "codex", "gemini", "aider")
 _VENDORS = {"anthropic": "anthropic", "openai": "openai", "azure": "openai", "gemini": "google",
@@ -77,7 +79,8 @@ def find_hits(rows: list[Row]) -> tuple[list[Hit], set[int]]:
         candidate = _candidate(row, owners)
         if row.index <= skip_to or not (candidate or row.index == released):
             continue
-        if next_hot[row.index] - row.index >= MAX_JSON_ROWS:
+        ahead = next_hot[row.index]
+        if ahead >= len(rows) or ahead - row.index >= MAX_JSON_ROWS:
             continue  # no word of any banner within reach
         block = _block(rows, row)
         found = _match_block(block)
@@ -236,7 +239,7 @@ def _match_line(line: str, glyph: str, depth: int = 0) -> _Found | None:
         return _Found((hit,), len(line))
     if depth == 0 and ("rror" in line or "xception" in line or "{" in line):
         # an exception or a body after a few words of lead-in on the same row
-        for lead in P.LEAD_IN.finditer(line, 1, min(len(line), 400)):
+        for lead in itertools.islice(P.LEAD_IN.finditer(line, 1, min(len(line), 400)), 3):
             offset = lead.end()
             while offset < len(line) and line[offset].isspace():
                 offset += 1
@@ -288,7 +291,7 @@ def _from_prefixes(context: _Prefixes, rest: str, line: str, agent: str | None) 
                 kind, 0, 0, _evidence(line), "API error, retrying", "api-error-retrying", agent
             )
     if context.status is not None and context.api:
-        finding = payloads.read({"error": rest.strip() or "error"}, context.status)
+        finding = payloads.read({"error": rest[:MAX_MESSAGE].strip() or "error"}, context.status)
         if finding is not None:
             return _from_finding(finding, line, agent, context)
     if context.exception:

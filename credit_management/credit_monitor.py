@@ -46,6 +46,7 @@ from credit_management.tmux import PaneInfo, Tmux
 
 SHELLS = frozenset({"bash", "zsh", "sh", "fish", "dash", "ksh", "tcsh", "csh", "login"})
 ORCHESTRATOR_PREFIX = "[credit-monitor] "
+ANSWER_POLL_SECONDS = 0.5  # between looks at a pane waiting for the test message's answer
 STALE_MARK_ROWS = 60  # how far up from the bottom a banner being dismissed is looked for
 
 
@@ -142,9 +143,13 @@ class Supervisor:
         panes = self.discover()
         texts = self.tmux.capture_panes([pane.pane_id for pane in panes.values()])
         known = self.store.load()
+        # Exhausted, paused and resuming agents are not re-read: an old banner re-read after
+        # its reset would resolve to tomorrow, and the policy ignores their panes anyway.
+        unread = (Status.EXHAUSTED, Status.PAUSED, Status.RESUMING)
         signals = {
             target: self.current_signal(known.agents.get(target), texts.get(pane.pane_id, ""), now)
             for target, pane in panes.items()
+            if (known.agents.get(target) or AgentRecord()).status not in unread
         }
         signals = self._second_look(panes, known, signals)
         report.agents = len(panes)
@@ -399,7 +404,7 @@ class Supervisor:
             previous = after
             if self.clock.now() >= deadline:
                 return "silent", signal
-            self.clock.sleep(1.0)
+            self.clock.sleep(ANSWER_POLL_SECONDS)
 
     def _finish(self, target: str, outcome: policy.Outcome, signal: Signal) -> bool:
         now = self.clock.now()
@@ -457,6 +462,12 @@ class Supervisor:
         """Move scheduled notes that are due into their agent's queue, then deliver."""
         now = self.clock.now()
         due_targets: set[str] = set()
+        known = self.store.load()
+        waiting = any(record.queued for record in known.agents.values())
+        if not waiting and not any(
+            (due := parse_iso(note.due_at)) is not None and due <= now for note in known.schedules
+        ):
+            return  # nothing to deliver: no write of the state file
         with self.store.transaction() as state:
             keep = []
             for note in state.schedules:

@@ -13,12 +13,34 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from credit_management.errors import CreditError
 from credit_management.paths import Paths
 
 MARKER = "# credit-monitor run"
+
+
+def socket_path(socket: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """The tmux server's socket as a full path, the way tmux itself finds it.
+
+    A name (`tmux -L`) lives in $TMUX_TMPDIR (else /tmp) under tmux-UID, and no socket means
+    the server of $TMUX, else "default". cron sets neither variable, so the entry must carry
+    the path, not the name.
+    """
+    env = os.environ if environ is None else environ
+    if socket and "/" in socket:
+        return str(Path(socket).expanduser().absolute())
+    if not socket and env.get("TMUX"):
+        return env["TMUX"].split(",", 1)[0]
+    folder = Path(env.get("TMUX_TMPDIR") or "/tmp") / f"tmux-{os.getuid()}"
+    return str(folder / (socket or "default"))
+
+
+def _cron_quote(text: str) -> str:
+    # cron turns an unescaped "%" into a newline (stdin for the command).
+    return shlex.quote(text).replace("%", "\\%")
 
 
 def entry_line(paths: Paths, socket: str | None, interval_minutes: float) -> str:
@@ -32,13 +54,12 @@ def entry_line(paths: Paths, socket: str | None, interval_minutes: float) -> str
         else shutil.which("credit-monitor") or str(Path(sys.executable).with_name("credit-monitor"))
     )
     env = [
-        f"PATH={shlex.quote(os.environ.get('PATH', '/usr/bin:/bin'))}",
-        f"CREDIT_MANAGEMENT_HOME={shlex.quote(str(paths.home))}",
+        f"PATH={_cron_quote(os.environ.get('PATH', '/usr/bin:/bin'))}",
+        f"CREDIT_MANAGEMENT_HOME={_cron_quote(str(paths.home))}",
+        f"CREDIT_MONITOR_TMUX_SOCKET={_cron_quote(socket_path(socket))}",
     ]
-    if socket:
-        env.append(f"CREDIT_MONITOR_TMUX_SOCKET={shlex.quote(socket)}")
-    log = shlex.quote(str(paths.logs_dir / "cron.log"))
-    command = f"{shlex.quote(program)} run >> {log} 2>&1"
+    log = _cron_quote(str(paths.logs_dir / "cron.log"))
+    command = f"{_cron_quote(program)} run >> {log} 2>&1"
     return f"{schedule} {' '.join(env)} {command} {MARKER}"
 
 

@@ -123,7 +123,8 @@ def table(supervisor: Supervisor, started: float) -> str:
 def summary(log: EventLog, targets: dict[str, str]) -> tuple[list[str], bool]:
     """One line per agent from the event log, and whether the demo did what it shows."""
     events = log.read()
-    lines, ok = [], True
+    lines: list[str] = []
+    ok = True
     for agent in AGENTS:
         target = targets[agent.name]
         mine = [e for e in events if e.get("target") == target]
@@ -131,10 +132,6 @@ def summary(log: EventLog, targets: dict[str, str]) -> tuple[list[str], bool]:
         resumed = next((e["time"] for e in mine if e["event"] == "credit.resolved"), None)
         held = sum(e["event"] == "message.queued" for e in mine)
         delivered = sum(e["event"] == "message.delivered" for e in mine)
-
-        def clock(stamp):
-            return stamp[11:19] if stamp else "never"
-
         lines.append(
             f"{target:<8} {agent.name:<13} paused at {_clock(paused):<8} resumed at "
             f"{_clock(resumed):<8} messages held {held}, delivered {delivered}"

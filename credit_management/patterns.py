@@ -47,7 +47,7 @@ _UNIT = (
     r"(?:milliseconds?|msecs?|ms|weeks?|wks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m"
     r"|seconds?|secs?|s)(?![a-zA-Z])"
 )
-DURATION = rf"\d+(?:\.\d+)?\s?{_UNIT}(?:[\s,]*(?:and\s+)?\d+(?:\.\d+)?\s?{_UNIT})*"
+DURATION = rf"\d+(?:\.\d+)?\s?{_UNIT}(?:[\s,]*(?:and\s+)?\d+(?:\.\d+)?\s?{_UNIT}){{0,6}}"
 _EPOCH = r"\d{10}(?:\d{3})?(?!\d)"
 # The extent of a reset phrase: what `resets.resolve_reset` is given. Durations keep their
 # "in"/"after" so that they read as relative.

@@ -20,7 +20,8 @@ from credit_management import patterns as P
 from credit_management.models import Kind
 from credit_management.resets import parse_duration
 
-MAX_BODY = 20_000  # an error body is read only this far
+MAX_BODY = 10_000  # an error body is read only this far
+MAX_MESSAGE = 4_000  # and its message
 _SYNTAX = re.compile(r"[{}\[\]\"'\\]")  # the characters that matter for balancing
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _JS_STRING = re.compile(r"'((?:[^'\\]|\\.)*)'")
@@ -186,7 +187,7 @@ def _openai(error: dict[str, Any], status: int | None) -> Finding | None:
 def _google(error: dict[str, Any]) -> Finding | None:
     status = str(error.get("status") or "")
     code = _int(error.get("code"))
-    message = str(error.get("message") or "")
+    message = str(error.get("message") or "")[:MAX_MESSAGE]
     details: list[Any] = _list(error.get("details"))
     reasons: list[str] = []
     quota_ids: list[str] = []
@@ -239,6 +240,7 @@ def _google(error: dict[str, Any]) -> Finding | None:
 
 def _by_message(message: str, vendor: str | None, status: int | None) -> Finding | None:
     """The body's fields were silent: read its message, then its HTTP status."""
+    message = message[:MAX_MESSAGE]
     if P.MSG_CREDIT.search(message):
         return Finding(Kind.BILLING, vendor, "credit balance too low", message)
     regain = P.MSG_REGAIN.search(message)
@@ -261,6 +263,7 @@ def _by_message(message: str, vendor: str | None, status: int | None) -> Finding
 
 def _from_wait(message: str, vendor: str | None, what: str) -> Finding:
     """A rate limit: a per-day limit or a long wait stops the agent; a short one does not."""
+    message = message[:MAX_MESSAGE]
     delay = _wait_in(message)
     model = _model_in(message)
     if P.MSG_PER_DAY.search(message) or (delay is not None and delay > SHORT_WAIT):

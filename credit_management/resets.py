@@ -7,6 +7,7 @@ Pure: no I/O and no clock reads; `now` is always a parameter and must be aware.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Sequence
@@ -88,6 +89,7 @@ class _Unreadable(ValueError):
     """The phrase looked like a time but names an impossible one (13pm, Feb 30)."""
 
 
+@functools.lru_cache(maxsize=512)
 def get_zone(name: str) -> tzinfo | None:
     """A zone from an IANA name, alias, `Etc/GMT+5`, `UTC+5:30` or abbreviation; None if unknown.
 

@@ -62,6 +62,10 @@ def forget_cached() -> None:
 
 def classify(text: str, now: datetime, host_tz: tzinfo) -> Signal:
     """The current credit state a pane capture shows (see the module docstring)."""
+    # No word any banner uses (looked for with rows glued, so a word wrapped across two rows
+    # still counts): the common case, kept cheap.
+    if not P.TRIGGER.search(text.replace("\n", "").lower()):
+        return Signal(Kind.NONE)
     rows = rows_of(text)
     hits, covered = find_hits(rows)
     if not hits:

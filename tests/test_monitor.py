@@ -334,9 +334,9 @@ def test_a_limit_still_on_at_the_test_message_reschedules_then_needs_a_person(
     tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
 ) -> None:
     # Each reset brings a new limit at the first prompt: "try again in 1 minute" again (the
-    # agent's limit really lifts 2 s after each one).
+    # agent's limit really lifts 1 s after each one).
     log = tmp_path / "codex.jsonl"
-    args = ["--provider", "codex", "--limit-after", "0", "--reset-in", "2", "--limit-again"]
+    args = ["--provider", "codex", "--limit-after", "0", "--reset-in", "1", "--limit-again"]
     agent = start_agent(tmux_server, "codex", [*args, "--reset-style", "duration"], log)
     clock = SystemClock({})
     supervisor = monitor(isolated_home, tmux_server, clock, max_resume_attempts=2)

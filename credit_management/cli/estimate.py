@@ -6,7 +6,7 @@ import click
 
 from credit_management.cli import CliContext
 from credit_management.cli._common import build_supervisor, echo_json, until_text
-from credit_management.errors import TmuxError
+from credit_management.errors import TargetError, TmuxError
 from credit_management.overview import estimate_resets
 
 BASIS_TEXT = {
@@ -30,7 +30,8 @@ def estimate_reset(obj: CliContext, target: str | None, as_json: bool) -> None:
     if target is not None:
         try:
             targets = [supervisor.tmux.resolve_target(target).target]
-        except TmuxError:
+        except (TargetError, TmuxError):
+            # A window that closed (or a server that is gone) still has its recorded reset.
             if target not in state.agents:
                 raise
             targets = [target]
