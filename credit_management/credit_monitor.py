@@ -9,6 +9,7 @@ orchestrator, verified resumes and held messages.
 from __future__ import annotations
 
 import fnmatch
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -19,9 +20,11 @@ from credit_management import policy
 from credit_management.clock import Clock
 from credit_management.config import Settings
 from credit_management.delivery import deliver
-from credit_management.errors import LockBusy
+from credit_management.errors import LockBusy, TargetError, TmuxError
 from credit_management.events import EventLog
 from credit_management.hooks import fire_hooks, make_payload
+from credit_management.marks import stale_mark
+from credit_management.messaging import enqueue
 from credit_management.models import (
     AgentRecord,
     Alert,
@@ -47,7 +50,9 @@ from credit_management.tmux import PaneInfo, Tmux
 SHELLS = frozenset({"bash", "zsh", "sh", "fish", "dash", "ksh", "tcsh", "csh", "login"})
 ORCHESTRATOR_PREFIX = "[credit-monitor] "
 ANSWER_POLL_SECONDS = 0.5  # between looks at a pane waiting for the test message's answer
-STALE_MARK_ROWS = 60  # how far up from the bottom a banner being dismissed is looked for
+# How long the answer to a held message may take to settle before the next one goes: a refusal
+# comes at once, while steady output means the agent is at work.
+QUIET_SECONDS = 3.0
 
 
 @dataclass
@@ -140,7 +145,11 @@ class Supervisor:
         """Look at every agent once and act on what changed; then resumes and due messages."""
         report = SweepReport()
         now = self.clock.now()
-        panes = self.discover()
+        listed = self.tmux.list_panes()
+        panes = self.discover(listed)
+        # Windows that exist but are not watched (config `watch`/`ignore`, our own window) are
+        # left alone: a record for one of them is neither missing nor acted on.
+        unwatched = {pane.target for pane in listed} - set(panes)
         texts = self.tmux.capture_panes([pane.pane_id for pane in panes.values()])
         known = self.store.load()
         # Exhausted, paused and resuming agents are not re-read: an old banner re-read after
@@ -158,7 +167,7 @@ class Supervisor:
         with self.store.transaction() as state:
             now = self.clock.now()
             cfg = policy_config(self.settings, state)
-            for target in sorted(set(panes) | set(state.agents)):
+            for target in sorted((set(panes) | set(state.agents)) - unwatched):
                 record = state.agents.get(target) or AgentRecord()
                 pane = panes.get(target)
                 text = texts.get(pane.pane_id, "") if pane else ""
@@ -286,7 +295,7 @@ class Supervisor:
             target=target,
             provider=record.provider if record else None,
             model=record.model if record else None,
-            role="orchestrator" if target and target == self.settings.orchestrator else "agent",
+            role="orchestrator" if self._is_orchestrator(target, record) else "agent",
             message=action.message,
             reset_time=record.scheduled_resume if record else None,
             **{k: v for k, v in fields.items() if k not in ("provider", "model", "message")},
@@ -341,7 +350,7 @@ class Supervisor:
         """
         pane = self._pane_of(target)
         text = self.tmux.capture_panes([pane.pane_id]).get(pane.pane_id) if pane else None
-        mark = self.stale_mark(text) if text else None
+        mark = stale_mark(text, self.clock.now(), self.host_tz) if text else None
         now = self.clock.now()
         with self.store.transaction() as state:
             decision = policy.manual_resume_forced(target, state.agent(target), now, mark)
@@ -349,48 +358,13 @@ class Supervisor:
         self.carry_out(target, decision, now)
         return decision.record
 
-    def stale_mark(self, text: str) -> str | None:
-        """A resume mark for this capture: the rows that end the last stop on screen (the
-        banner and whatever hint belongs to it), so that only what comes below them is new.
-
-        None when the capture shows no stop. Found by moving up from the bottom until the
-        text below a row shows the stop; only the last rows are tried (the stop is current,
-        so it sits above the input area).
-        """
-        now = self.clock.now()
-        if not classify(text, now, self.host_tz).kind.stops_agent:
-            return None
-        lines = text.rstrip("\n").split("\n")
-        end = None
-        for index in range(len(lines) - 1, max(-1, len(lines) - 1 - STALE_MARK_ROWS), -1):
-            if not lines[index].strip():
-                continue
-            if classify("\n".join(lines[index + 1 :]), now, self.host_tz).kind.stops_agent:
-                break
-            end = index
-        if end is None:
-            return None
-        # Up to the first row above that is not part of the stop (the agent's last output), so
-        # that the same banner printed again later, under other output, is not taken for it.
-        start = end
-        while start > max(0, end - STALE_MARK_ROWS):
-            start -= 1
-            row = lines[start].strip()
-            if row and not classify(row, now, self.host_tz).kind.stops_agent:
-                break
-        rows = [line.strip() for line in lines[start : end + 1] if line.strip()]
-        for first in range(len(rows)):
-            mark = "\n".join(rows[first:])
-            after = text_since(text, mark)
-            if after != text and not classify(after, now, self.host_tz).kind.stops_agent:
-                return mark
-        return None
-
     def _await_answer(self, pane_id: str, mark: str) -> tuple[policy.Outcome, Signal]:
         """Poll until the text after the test message shows a reply or a limit, or time out."""
-        deadline = self.clock.now() + timedelta(seconds=self.settings.verify_timeout_seconds)
+        # Counted in polls, not clock time: a frozen clock (CREDIT_MONITOR_NOW) must not make
+        # a silent agent wait forever.
+        polls = max(1, math.ceil(self.settings.verify_timeout_seconds / ANSWER_POLL_SECONDS))
         previous: str | None = None
-        while True:
+        for _ in range(polls):
             captured = self.tmux.capture_panes([pane_id])
             if pane_id not in captured:
                 return "gone", Signal(Kind.NONE)
@@ -402,9 +376,8 @@ class Supervisor:
             if has_reply(after, mark) and after == previous:
                 return "answered", signal
             previous = after
-            if self.clock.now() >= deadline:
-                return "silent", signal
             self.clock.sleep(ANSWER_POLL_SECONDS)
+        return "silent", signal
 
     def _finish(self, target: str, outcome: policy.Outcome, signal: Signal) -> bool:
         now = self.clock.now()
@@ -434,6 +407,7 @@ class Supervisor:
     def deliver_queued(self, target: str) -> int:
         """Send the messages held for an active agent, in order; returns how many went."""
         sent = 0
+        now = self.clock.now()
         while True:
             with self.store.transaction() as state:
                 record = state.agents.get(target)
@@ -442,6 +416,15 @@ class Supervisor:
                 message = record.queued[0]
             pane = self._pane_of(target)
             if pane is None:
+                return sent
+            # A stop on screen (say, the answer to the message before) is not confirmed yet,
+            # but typing into it would lose the message: leave the rest to the next sweep.
+            text = (
+                self._quiet(pane.pane_id)
+                if sent
+                else self.tmux.capture_panes([pane.pane_id]).get(pane.pane_id)
+            )
+            if text is None or self.current_signal(record, text, now).kind.stops_agent:
                 return sent
             result = deliver(self.tmux, pane.pane_id, message.text, self.clock)
             now = self.clock.now()
@@ -458,6 +441,19 @@ class Supervisor:
             )
             sent += 1
 
+    def _quiet(self, pane_id: str) -> str | None:
+        """The pane once it stopped changing, or as it is after a few seconds of steady
+        output (an agent at work, not one refusing); None when it closed."""
+        wait = min(self.settings.verify_timeout_seconds, QUIET_SECONDS)
+        deadline = self.clock.now() + timedelta(seconds=wait)
+        previous = None
+        while True:
+            text = self.tmux.capture_panes([pane_id]).get(pane_id)
+            if text is None or text == previous or self.clock.now() >= deadline:
+                return text
+            previous = text
+            self.clock.sleep(ANSWER_POLL_SECONDS)
+
     def deliver_due(self, report: SweepReport) -> None:
         """Move scheduled notes that are due into their agent's queue, then deliver."""
         now = self.clock.now()
@@ -468,14 +464,18 @@ class Supervisor:
             (due := parse_iso(note.due_at)) is not None and due <= now for note in known.schedules
         ):
             return  # nothing to deliver: no write of the state file
+        held: list[tuple[str, QueuedMessage, Status]] = []
         with self.store.transaction() as state:
             keep = []
             for note in state.schedules:
                 due = parse_iso(note.due_at)
                 if due is not None and due <= now:
-                    state.agent(note.target).queued.append(
-                        QueuedMessage(note.id, note.text, note.created_at, "schedule", note.due_at)
+                    message = QueuedMessage(
+                        note.id, note.text, note.created_at, "schedule", note.due_at
                     )
+                    record = state.agent(note.target)
+                    record.queued.append(message)
+                    held.append((note.target, message, record.status))
                     due_targets.add(note.target)
                 else:
                     keep.append(note)
@@ -483,15 +483,46 @@ class Supervisor:
             for target, record in state.agents.items():
                 if record.status is Status.ACTIVE and record.queued:
                     due_targets.add(target)
+        for target, message, status in held:
+            if status.holds_messages:
+                # Due while the agent is stopped: it waits for the verified resume.
+                self.log.append(
+                    "message.queued", now=now, target=target, id=message.id,
+                    source="schedule", status=status.value,
+                )  # fmt: skip
         for target in sorted(due_targets):
             try:
                 report.delivered += self.deliver_queued(target)
             except Exception as error:
                 report.errors.append(f"{target}: {type(error).__name__}: {error}")
 
+    def orchestrator_target(self) -> str | None:
+        """The orchestrator as its agents are keyed (`session:window_index`), though the
+        setting may name it by window name or pane id; the setting as given when tmux does
+        not know it (a closed window)."""
+        named = self.settings.orchestrator
+        if not named:
+            return None
+        try:
+            return self.tmux.resolve_target(named).target
+        except (TargetError, TmuxError):
+            return named
+
+    def _is_orchestrator(self, target: str | None, record: AgentRecord | None) -> bool:
+        """Whether `target` is the orchestrator, by the names the setting may use (no tmux)."""
+        named = self.settings.orchestrator
+        if not named or target is None:
+            return False
+        names = {target}
+        if record is not None:
+            names.add(record.pane_id or target)
+            if record.window_name:
+                names.add(f"{target.split(':', 1)[0]}:{record.window_name}")
+        return named in names
+
     def tell_orchestrator(self, text: str, exclude: str | None = None) -> None:
         """One short line to the orchestrator window, queued while it is itself stopped."""
-        target = self.settings.orchestrator
+        target = self.orchestrator_target()
         if not target or target == exclude:
             return
         line = ORCHESTRATOR_PREFIX + text
@@ -500,12 +531,16 @@ class Supervisor:
             line += _first_back(state, target)
             record = state.agents.get(target)
             if record is not None and record.status.holds_messages:
-                record.queued.append(
-                    QueuedMessage(
-                        f"orch-{now.timestamp():.3f}", line, iso(now) or "", "orchestrator"
-                    )
-                )
-                return
+                message = enqueue(state, target, line, "orchestrator", now=now)
+                status = record.status.value
+            else:
+                message = None
+        if message is not None:
+            self.log.append(
+                "message.queued", now=now, target=target, id=message.id,
+                source="orchestrator", status=status,
+            )  # fmt: skip
+            return
         pane = self.tmux.resolve_target(target)
         deliver(self.tmux, pane.pane_id, line, self.clock)
 
@@ -518,13 +553,17 @@ class Supervisor:
         stop: threading.Event | None = None,
         on_sweep: Callable[[SweepReport], None] | None = None,
         on_skip: Callable[[LockBusy], None] | None = None,
+        on_error: Callable[[TmuxError], None] | None = None,
     ) -> None:
         """Sweep every `interval` seconds until `duration` passes or `stop` is set.
 
-        Each sweep takes the run lock, so a cron `run` and a watcher never act at once.
+        Each sweep takes the run lock, so a cron `run` and a watcher never act at once. A tmux
+        failure on the first sweep raises (a wrong socket is a mistake to report); later ones
+        go to `on_error` and the watch goes on, so a restarted tmux server is picked up again.
         """
         stop = stop or threading.Event()
         started = time.monotonic()
+        swept = False
         while not stop.is_set():
             try:
                 with run_lock(self.paths):
@@ -532,7 +571,12 @@ class Supervisor:
             except LockBusy as busy:
                 if on_skip is not None:
                     on_skip(busy)
+            except TmuxError as error:
+                if not swept or on_error is None:
+                    raise
+                on_error(error)
             else:
+                swept = True
                 if on_sweep is not None:
                     on_sweep(report)
             if duration is not None and time.monotonic() - started >= duration:

@@ -78,7 +78,13 @@ class InputRow:
         """True when `after` no longer shows the typed input where it was."""
         if self.row is None:
             return after != self.typed
-        return _row(self.typed.split("\n"), self.row) != _row(after.split("\n"), self.row)
+        old, new = self.typed.split("\n"), after.split("\n")
+        if _row(old, self.row) != _row(new, self.row):
+            return True
+        # A line-mode program (`cat`, a REPL) typed into on the last line may print the line
+        # back when it gets it: the typed line then sits one row higher, under the same text.
+        # A TUI's input box is never the last line (its border and footer are below it).
+        return self.row == 0 and len(new) > len(old) and _row(new, 1) == _row(old, 0)
 
 
 def _capture(tmux: Tmux, pane_id: str) -> str | None:

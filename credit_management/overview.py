@@ -75,12 +75,22 @@ def agent_health(supervisor: Supervisor) -> list[AgentHealth]:
                 process=pane.current_command if pane else None,
                 alive=present and pane is not None and supervisor.is_alive(pane, record, text),
                 status=record.status,
-                signal=supervisor.current_signal(record, text, now) if present else Signal.none(),
+                signal=_shown_signal(supervisor, record, text, present, now),
                 scheduled_resume=resume,
                 seconds_until_resume=(resume - now).total_seconds() if resume else None,
             )
         )
     return result
+
+
+def _shown_signal(
+    supervisor: Supervisor, record: AgentRecord, text: str, present: bool, now: datetime
+) -> Signal:
+    """What the pane says; for a stopped agent, the banner as read when it stopped (its old
+    banner re-read after the printed time would claim a reset a day later)."""
+    if record.status in (Status.EXHAUSTED, Status.PAUSED, Status.RESUMING) and record.last_signal:
+        return Signal.from_dict(record.last_signal)
+    return supervisor.current_signal(record, text, now) if present else Signal.none()
 
 
 @dataclass(frozen=True)

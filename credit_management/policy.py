@@ -187,7 +187,10 @@ def observe(
         record.pane_id = obs.pane_id or record.pane_id
         if obs.alive and obs.command:
             record.command = obs.command
-    if obs.signal.kind is not Kind.NONE:
+    # While waiting for a reset the banner on screen is the one already acted on; read again
+    # after its time it names tomorrow, which must not replace what was recorded at the stop.
+    waiting = record.status in (Status.EXHAUSTED, Status.RESUMING)
+    if obs.signal.kind is not Kind.NONE and not waiting:
         record.last_signal = obs.signal.to_dict()
         record.provider = obs.signal.provider or record.provider
         record.model = obs.signal.model or record.model
@@ -449,11 +452,19 @@ def verified(
         return back_to_work(target, record, now, "answered the test message", "resumed")
     if outcome == "gone":
         return _gone(target, record, now, Status.MISSING, "window closed during the resume")
+    attempts = record.attempts + 1
     if outcome == "limited" and signal.kind in (Kind.BILLING, Kind.AUTH):
         decision = _needs_person(target, record, signal, now, cfg)
-        decision.record.attempts = record.attempts + 1
-        return decision
-    attempts = record.attempts + 1
+        return _counted(decision, attempts, cfg)
+    if outcome == "silent" and _resumed_from(record) is Status.NEEDS_ATTENTION:
+        # The slow re-check of an agent that needs a person got no answer: it still does.
+        reason = "no answer to the re-check"
+        new = _moved(record, Status.NEEDS_ATTENTION, now, reason)
+        new.scheduled_resume = iso(now + cfg.attention_recheck)
+        new.resume_sent_at = None
+        text = f"{_who(target, new)}: {reason}; still needs a person"
+        fields = _fields(new, message=reason, attempts=attempts)
+        return _counted(Decision(new, (Emit("agent.resume_failed", text, fields),)), attempts, cfg)
     if attempts >= cfg.max_resume_attempts:
         reason = f"{attempts} resume attempts failed"
         new = _moved(record, Status.NEEDS_ATTENTION, now, reason, signal.evidence or None)
@@ -482,12 +493,33 @@ def verified(
     new = _moved(record, Status.EXHAUSTED, now, why, signal.evidence or None)
     new.attempts = attempts
     new.scheduled_resume = iso(resume)
+    if outcome == "limited":
+        new.last_signal = signal.to_dict()
     if outcome == "limited" and signal.reset_at is not None and not late:
         new.reset_at = iso(signal.reset_at)
     new.resume_sent_at = None
     new.warned_reset = None
     text = f"{_who(target, new)}: resume attempt {attempts} failed ({why}); next try {iso(resume)}"
     return Decision(new, (Emit("agent.resume_failed", text, _fields(new, attempts=attempts)),))
+
+
+def _resumed_from(record: AgentRecord) -> Status | None:
+    """The status the agent was in when its current verification started."""
+    last = record.history[-1] if record.history else None
+    if record.status is not Status.RESUMING or last is None or last.get("to") != "resuming":
+        return None
+    try:
+        return Status(str(last.get("from")))
+    except ValueError:
+        return None
+
+
+def _counted(decision: Decision, attempts: int, cfg: PolicyConfig) -> Decision:
+    """Record one more failed attempt; after the bound no re-check is planned any more."""
+    decision.record.attempts = attempts
+    if attempts >= cfg.max_resume_attempts:
+        decision.record.scheduled_resume = None
+    return decision
 
 
 def _same_reset_again(planned: datetime | None, printed: datetime | None) -> bool:

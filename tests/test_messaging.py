@@ -252,3 +252,10 @@ def test_input_row_falls_back_to_the_lowest_change_for_a_paste_placeholder() -> 
     typed = screen("header", box="[Pasted text #1 +40 lines]")
     probe = InputRow.between(before, typed, "line\n" * 40 + "the end")
     assert probe.row == 2 and probe.taken(screen("header", box=""))
+
+
+def test_input_row_for_a_line_mode_program_that_prints_the_line_back() -> None:
+    probe = InputRow.between("ready", "ready\n/model x", "/model x")
+    assert probe.row == 0
+    assert probe.taken("ready\n/model x\n/model x")  # `cat` got the line and printed it
+    assert not probe.taken("ready\n/model x")

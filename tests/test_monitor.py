@@ -49,9 +49,9 @@ CLAUDE_NOW = ["--provider", "claude", "--limit-after", "0", "--tz", "UTC"]
 def stopped_claude(
     server: TmuxTestServer, tmp_path: Path, name: str = "worker"
 ) -> tuple[str, Path]:
-    """A Claude agent that answered one prompt, then hit its session limit (lifts in 2 s)."""
+    """A Claude agent that answered one prompt, then hit its session limit (lifts in 1 s)."""
     log = tmp_path / f"{name}.jsonl"
-    args = ["--provider", "claude", "--limit-after", "1", "--reset-in", "2", "--tz", "UTC"]
+    args = ["--provider", "claude", "--limit-after", "1", "--reset-in", "1", "--tz", "UTC"]
     target = start_agent(server, name, args, log)
     type_and_enter(server, target, "Refactor the parser")
     server.wait_for_text(target, "/upgrade to increase your usage limit.")
@@ -310,6 +310,32 @@ def test_look_alike_text_never_pauses(
     assert prompts(log) == [question]
 
 
+def test_a_warning_is_told_once_and_never_pauses(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+) -> None:
+    screen = tmp_path / "warning.txt"
+    screen.write_text(
+        "⏺ Update(app/handlers.py)\n"
+        "  ⎿  Updated app/handlers.py with 3 additions\n\n"
+        "╭────────────────────────────────────────────╮\n"
+        "│ >                                          │\n"
+        "╰────────────────────────────────────────────╯\n"
+        "  Approaching usage limit · resets at 11pm\n",
+        encoding="utf-8",
+    )
+    agent = start_program(tmux_server, "near", f"cat {screen}; exec sleep 600")
+    tmux_server.wait_for_text(agent, "Approaching usage limit")
+    clock = SystemClock({})
+    supervisor = monitor(isolated_home, tmux_server, clock)
+    for _ in range(3):
+        assert supervisor.sweep().changes == []
+        clock.advance(60)
+
+    assert load_state(isolated_home).agents[agent].status is Status.ACTIVE
+    assert event_names(isolated_home, agent) == ["credit.warning"]
+    assert load_state(isolated_home).alerts == []
+
+
 def test_a_missed_resume_is_caught_up_once_after_downtime(
     tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
 ) -> None:
@@ -449,7 +475,7 @@ def test_claude_auto_continue_is_left_alone(
     tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
 ) -> None:
     log = tmp_path / "auto.jsonl"
-    args = [*CLAUDE_NOW, "--reset-in", "2", "--auto-continue"]
+    args = [*CLAUDE_NOW, "--reset-in", "3", "--auto-continue"]
     agent = start_agent(tmux_server, "auto", args, log)
     tmux_server.wait_for_text(agent, "continuing automatically at")
     clock = SystemClock({})
@@ -707,3 +733,54 @@ def test_a_verification_left_by_a_killed_run_is_redone_but_one_in_flight_is_not(
     assert supervisor.sweep().resumed == [agent]
     assert prompts(log)[:2] == ["Refactor the parser", TEST]
     assert load_state(isolated_home).agents[agent].status is Status.ACTIVE
+
+
+def test_an_orchestrator_named_by_window_name_is_not_told_about_itself_and_queues_when_stopped(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+) -> None:
+    orch_log, worker_log = tmp_path / "orch.jsonl", tmp_path / "worker.jsonl"
+    orch = start_agent(tmux_server, "orch", [*CLAUDE_NOW, "--reset-in", "3600"], orch_log)
+    worker = start_agent(tmux_server, "worker", [*CLAUDE_NOW, "--reset-in", "7200"], worker_log)
+    supervisor = monitor(isolated_home, tmux_server, SystemClock({}), orchestrator="main:orch")
+    supervisor.sweep()
+
+    state = load_state(isolated_home)
+    assert state.agents[orch].status is Status.EXHAUSTED
+    notes = [m.text for m in state.agents[orch].queued]
+    assert len(notes) == 1 and notes[0].startswith(f"[credit-monitor] {worker} (claude) is out")
+    assert prompts(orch_log) == []  # held for the stopped orchestrator, not typed
+    assert prompts(worker_log) == []
+    assert "main:orch" not in state.agents
+
+
+def test_held_messages_stop_at_a_new_limit_during_their_delivery(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+) -> None:
+    # The agent answers two prompts after each reset, then hits a new limit: after the test
+    # message and the nudge to carry on, the held messages must wait for the next reset.
+    log = tmp_path / "again.jsonl"
+    args = ["--provider", "claude", "--limit-after", "2", "--reset-in", "1", "--limit-again"]
+    agent = start_agent(tmux_server, "again", [*args, "--tz", "UTC"], log)
+    for text in ("one", "two"):
+        type_and_enter(tmux_server, agent, text)
+        tmux_server.wait_for_text(agent, f"Done: {text}")
+    wait_for_record(log, "limit")
+    clock = SystemClock({})
+    supervisor = monitor(isolated_home, tmux_server, clock)
+    supervisor.sweep()
+    for text in ("first held", "second held"):
+        queued = send_or_queue(
+            supervisor.store, supervisor.log, supervisor.tmux, clock, agent, text
+        )
+        assert queued.outcome == "queued"
+    wait_for_record(log, "reset")
+    advance_past(clock, scheduled(isolated_home, agent))
+
+    assert supervisor.sweep().resumed == [agent]
+    assert prompts(log) == ["one", "two", TEST, RESUME]
+    assert len(limit_records(log)) == 2
+    supervisor.sweep()
+    record = load_state(isolated_home).agents[agent]
+    assert record.status is Status.EXHAUSTED
+    assert [m.text for m in record.queued] == ["first held", "second held"]
+    assert event_names(isolated_home, agent).count("credit.exhausted") == 2

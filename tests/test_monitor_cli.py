@@ -118,11 +118,14 @@ def test_run_pauses_then_resumes_after_the_reset(
     early = run_cli(home, tmux_server, "run")  # the agent's reset is past, the printed one not
     assert early.returncode == 0 and "0 resumed" in early.stdout
     wait_for_record(log, "reset")
-    later = run_cli(home, tmux_server, "run", offset=offset_past(home, agent))
+    hours_late = offset_past(home, agent) + 6 * 3600  # cron did not run for hours: catch up
+    later = run_cli(home, tmux_server, "run", offset=hours_late)
     assert later.returncode == 0, later.stderr
-    assert "1 resumed" in later.stdout and f"{agent}: exhausted -> " not in later.stderr
-    assert prompts(log)[0] == TEST
+    assert "1 resumed" in later.stdout and later.stderr == ""
     assert load_state(home).agents[agent].status is Status.ACTIVE
+    again = run_cli(home, tmux_server, "run", offset=hours_late + 3600)
+    assert again.returncode == 0 and "0 resumed" in again.stdout
+    assert prompts(log).count(TEST) == 1  # once, not once per missed slot
 
 
 def test_two_concurrent_runs_never_double_send(
@@ -211,7 +214,15 @@ def test_health_reports_each_agent_and_fails_when_one_needs_a_person(
     limited = start_agent(
         tmux_server, "limited", [*CLAUDE_NOW, "--reset-in", "3600"], tmp_path / "l.jsonl"
     )
-    assert run_cli(home, tmux_server, "run").returncode == 0
+    swept = run_cli(home, tmux_server, "run", "--json")
+    assert swept.returncode == 0, swept.stderr
+    assert json.loads(swept.stdout) == {
+        "agents": 2,
+        "changes": [f"{limited}: active -> exhausted"],
+        "resumed": [],
+        "delivered": 0,
+        "errors": [],
+    }
     healthy = run_cli(home, tmux_server, "health", "--json")
     assert healthy.returncode == 0, healthy.stdout  # a limit is handled: nobody is needed
     document = json.loads(healthy.stdout)
@@ -327,8 +338,11 @@ def test_watch_sweeps_for_its_duration_and_exits_0(
     tmux_server: TmuxTestServer, home: Path, tmp_path: Path
 ) -> None:
     agent, _log = stopped(tmux_server, tmp_path)
+    orch_log = tmp_path / "orch.jsonl"
+    start_agent(tmux_server, "orch", ["--provider", "claude", "--limit-after", "99"], orch_log)
+    options = ["--interval", "0.5", "--duration", "3", "--resume-margin", "7"]
     started = time.monotonic()
-    done = run_cli(home, tmux_server, "watch", "--interval", "0.5", "--duration", "3")
+    done = run_cli(home, tmux_server, "watch", *options, "--orchestrator", "main:orch")
     elapsed = time.monotonic() - started
 
     assert done.returncode == 0, done.stderr
@@ -337,8 +351,40 @@ def test_watch_sweeps_for_its_duration_and_exits_0(
     assert lines[0].startswith("watching every 0.5s (state: ")
     assert any(line.endswith(f"{agent}: active -> exhausted") for line in lines)
     assert lines[-1] == "watch stopped"
-    assert load_state(home).agents[agent].status is Status.EXHAUSTED
+    record = load_state(home).agents[agent]
+    assert record.status is Status.EXHAUSTED
+    reset_at, resume = parse_iso(record.reset_at), parse_iso(record.scheduled_resume)
+    assert reset_at is not None and resume == reset_at + timedelta(seconds=7)
     assert event_names(home, agent).count("credit.exhausted") == 1
+    wait_until(lambda: len(prompts(orch_log)) == 1, what="the orchestrator's note")
+    assert prompts(orch_log)[0].startswith(f"[credit-monitor] {agent} (claude) is out of usage")
+
+    bad = run_cli(home, tmux_server, "watch", "--orchestrator", "main:nowhere")
+    assert (bad.returncode, bad.stderr) == (1, "Error: no such window: 'main:nowhere'\n")
+
+
+def test_watch_outlives_the_tmux_server_but_not_a_wrong_socket(
+    tmux_server: TmuxTestServer, home: Path, tmp_path: Path
+) -> None:
+    agent, _log = stopped(tmux_server, tmp_path)
+    process = subprocess.Popen(
+        command(home, tmux_server, "watch", "--interval", "0.3", "--duration", "3"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment(),
+    )
+    wait_until(lambda: paths_of(home).state_file.exists(), what="a first sweep")
+    tmux_server.cmd("kill-server")
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert f"warning: no tmux server running on socket '{tmux_server.socket}'" in err
+    assert "Traceback" not in err and out.splitlines()[-1] == "watch stopped"
+    assert load_state(home).agents[agent].status is Status.EXHAUSTED
+
+    wrong = run_cli(home, None, "--socket", "no-such-server", "watch", "--duration", "1")
+    assert wrong.returncode == 1
+    assert wrong.stderr == "Error: no tmux server running on socket 'no-such-server'\n"
 
 
 @pytest.fixture

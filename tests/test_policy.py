@@ -241,3 +241,64 @@ def test_history_is_bounded() -> None:
         moment = NOW + timedelta(minutes=step)
         record = policy.manual_pause(T, record, moment, None, None).record
     assert len(record.history) == policy.HISTORY_LIMIT
+
+
+def test_the_same_printed_reset_seen_again_is_late_not_tomorrow() -> None:
+    record = exhausted_record()  # resets 22:00 as printed
+    planned = parse_iso(record.reset_at)
+    assert planned is not None
+    after = planned + timedelta(minutes=20)
+    started = policy.resume_started(record, after, "check")
+    # "resets 10pm" read 20 minutes after 10pm resolves to 10pm tomorrow: the same reset.
+    again = limit(planned + timedelta(days=1))
+    decision = policy.verified(T, started, "limited", again, after, CFG)
+    assert decision.record.status is Status.EXHAUSTED
+    assert parse_iso(decision.record.scheduled_resume) == after + CFG.retry_backoff
+    assert decision.record.reset_at == record.reset_at
+    # A different reset is news and is planned on.
+    other = limit(planned + timedelta(hours=5))
+    decision = policy.verified(T, started, "limited", other, after, CFG)
+    resume = planned + timedelta(hours=5) + CFG.resume_margin
+    assert parse_iso(decision.record.scheduled_resume) == resume
+
+
+def test_a_verification_is_redone_only_once_its_run_must_have_died() -> None:
+    cfg = PolicyConfig(verification_stale=timedelta(minutes=3))
+    started = policy.resume_started(exhausted_record(), NOW, "check")
+    assert policy.verification_in_flight(started, NOW + timedelta(minutes=2), cfg)
+    waiting = policy.observe(T, started, seen(), NOW + timedelta(minutes=2), cfg)
+    assert waiting.actions == ()
+    assert not policy.verification_in_flight(started, NOW + timedelta(minutes=4), cfg)
+    redo = policy.observe(T, started, seen(), NOW + timedelta(minutes=4), cfg)
+    assert redo.actions == (StartResume(),)
+
+
+def test_a_silent_recheck_of_billing_still_needs_a_person_and_is_bounded() -> None:
+    billing = limit(None, Kind.BILLING)
+    record = policy.observe(T, AgentRecord(), seen(billing), NOW, CFG).record
+    moments = []
+    for attempt in range(1, CFG.max_resume_attempts + 1):
+        due = parse_iso(record.scheduled_resume)
+        assert due is not None
+        assert policy.observe(T, record, seen(billing), due, CFG).actions == (StartResume(),)
+        started = policy.resume_started(record, due, "check")
+        record = policy.verified(T, started, "silent", Signal(Kind.NONE), due, CFG).record
+        assert record.status is Status.NEEDS_ATTENTION and record.attempts == attempt
+        moments.append(due)
+    assert record.scheduled_resume is None
+    later = policy.observe(T, record, seen(billing), NOW + timedelta(days=3), CFG)
+    assert later.actions == ()
+    assert moments[1] - moments[0] == CFG.attention_recheck
+
+
+def test_a_forced_resume_keeps_the_mark_it_is_given() -> None:
+    decision = policy.manual_resume_forced(T, exhausted_record(), NOW, "⏺ Done\nresets 10pm")
+    assert decision.record.resume_mark == "⏺ Done\nresets 10pm"
+
+
+def test_the_banner_acted_on_is_kept_while_waiting() -> None:
+    record = exhausted_record()
+    stored = record.last_signal
+    tomorrow = limit(NOW + timedelta(days=1, hours=2))  # the same banner read after its time
+    decision = policy.observe(T, record, seen(tomorrow), NOW + timedelta(hours=3), CFG)
+    assert decision.record.last_signal == stored

@@ -88,5 +88,7 @@ def _as_dict(result: SendResult) -> dict[str, object]:
         "until": iso(hold.until) if hold else None,
         "enter_presses": result.enter_presses,
         "detail": result.detail,
-        "queue_position" if result.outcome == "queued" else "older_queued": result.still_queued,
+        # Queued: its place in the line. Sent: how many older messages still wait.
+        "queue_position": result.still_queued if result.outcome == "queued" else None,
+        "older_queued": 0 if result.outcome == "queued" else result.still_queued,
     }

@@ -29,7 +29,8 @@ def watch(
 ) -> None:
     """Sweep continuously (default: every CLAUDE_CREDIT_CHECK_INTERVAL minutes).
 
-    Stops cleanly on SIGTERM or Ctrl-C, and after --duration seconds when given.
+    Stops cleanly on SIGTERM or Ctrl-C, and after --duration seconds when given. Without a
+    tmux server at the start it exits 1; a server lost later is reported and waited for.
     """
     overrides: dict[str, object] = {
         "resume_margin_seconds": resume_margin,
@@ -53,6 +54,7 @@ def watch(
             stop,
             on_sweep=_report,
             on_skip=lambda busy: click.echo(f"skipped a sweep: {busy}"),
+            on_error=lambda error: click.echo(f"{_stamp()} warning: {error}", err=True),
         )
     finally:
         for sig, handler in previous.items():
@@ -60,8 +62,12 @@ def watch(
     click.echo("watch stopped")
 
 
+def _stamp() -> str:
+    return datetime.now().strftime("%H:%M:%S")
+
+
 def _report(report: SweepReport) -> None:
-    stamp = datetime.now().strftime("%H:%M:%S")
+    stamp = _stamp()
     for change in report.changes:
         click.echo(f"{stamp} {change}")
     for target in report.resumed:
