@@ -28,9 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_capture import seed_loop, start_server, wait_ready  # noqa: E402
+from bench_capture import seed_loop, start_server, wait_ready
 
-from credit_management.tmux import Tmux  # noqa: E402
+from credit_management.tmux import Tmux
 
 CLI = Path(sys.executable).with_name("credit-monitor")
 

@@ -160,24 +160,6 @@ def _instant(text: str | None) -> datetime | None:
         return None
 
 
-def format_duration(seconds: float) -> str:
-    """A short human duration: "45s", "12m", "3h 05m", "2d 4h"."""
-    total = round(abs(seconds))
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m"
-    return f"{secs}s"
-
-
-# --- history --------------------------------------------------------------------------------
-
-
 def history_events(
     log: EventLog,
     target: str | None,

@@ -247,3 +247,38 @@ class AgentRecord:
         values["queued"] = [QueuedMessage.from_dict(item) for item in data.get("queued", [])]
         values["history"] = list(data.get("history", []))
         return cls(**values)
+
+
+HISTORY_LIMIT = 200  # history entries kept per agent
+
+
+def set_status(
+    record: AgentRecord,
+    status: Status,
+    *,
+    now: datetime,
+    reason: str | None = None,
+    actor: str = "monitor",
+    **details: Any,
+) -> dict[str, Any]:
+    """Move `record` to `status` in place and append the change to its bounded history.
+
+    `since` changes only when the status does, so it always says how long the agent has been
+    in its current status. Returns the history entry.
+    """
+    previous = record.status
+    if previous != status or record.since is None:
+        record.since = iso(now)
+    record.status = status
+    record.reason = reason
+    entry: dict[str, Any] = {
+        "time": iso(now),
+        "from": previous.value,
+        "to": status.value,
+        "reason": reason,
+        "actor": actor,
+    }
+    entry.update({key: value for key, value in details.items() if value is not None})
+    record.history.append(entry)
+    del record.history[:-HISTORY_LIMIT]
+    return entry

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from credit_management.models import AgentRecord, Kind, Signal, Status, iso, parse_iso
+from credit_management.models import (
+    AgentRecord,
+    Kind,
+    Signal,
+    Status,
+    iso,
+    parse_iso,
+    set_status,
+)
 from credit_management.resets import format_until, next_cycle_reset
 
 Outcome = Literal["answered", "limited", "silent", "gone"]
@@ -108,8 +116,6 @@ class Decision:
 
 # --- helpers -------------------------------------------------------------------------------
 
-HISTORY_LIMIT = 200
-
 
 def _moved(
     record: AgentRecord,
@@ -121,19 +127,8 @@ def _moved(
 ) -> AgentRecord:
     """A copy of `record` in `status`, with the change appended to its history."""
     new = copy.deepcopy(record)
-    entry: dict[str, Any] = {
-        "time": iso(now),
-        "from": record.status.value,
-        "to": status.value,
-        "reason": reason,
-        "actor": actor,
-    }
-    if evidence:
-        entry["evidence"] = evidence
-    new.history = [*new.history, entry][-HISTORY_LIMIT:]
-    new.status = status
-    new.since = iso(now)
-    new.reason = reason
+    set_status(new, status, now=now, reason=reason, actor=actor, evidence=evidence or None)
+    new.since = iso(now)  # a move to the same status (a new stop) starts a new period
     return new
 
 

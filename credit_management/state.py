@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from credit_management.clock import Clock, SystemClock
 from credit_management.errors import LockBusy, StateError
 from credit_management.models import (
+    HISTORY_LIMIT,
     AgentRecord,
     Alert,
     ScheduledNote,
@@ -38,7 +39,6 @@ CURRENT_VERSION = 1
 DEFAULT_RESET_TIMES: tuple[str, ...] = ("18:00", "23:00", "04:00", "09:00", "14:00")
 DEFAULT_TIMEZONE = "UTC"
 # Each agent keeps only its most recent history entries; the event log keeps everything.
-HISTORY_LIMIT = 200
 _LOCK_POLL_SECONDS = 0.01
 _TEMP_PREFIX = ".credit_schedule."
 _TEMP_SUFFIX = ".tmp"
@@ -162,44 +162,6 @@ class State:
             extra=extra,
             agent_extra=agent_extra,
         )
-
-
-def set_status(
-    record: AgentRecord,
-    status: Status,
-    *,
-    now: datetime,
-    reason: str | None = None,
-    actor: str = "monitor",
-    **details: Any,
-) -> dict[str, Any]:
-    """Move `record` to `status` and append a history entry; returns that entry.
-
-    `since` changes only when the status does, so it always says how long the agent has been
-    in its current status.
-    """
-    previous = record.status
-    if previous != status or record.since is None:
-        record.since = iso(now)
-    record.status = status
-    record.reason = reason
-    entry: dict[str, Any] = {
-        "time": iso(now),
-        "from": previous.value,
-        "to": status.value,
-        "reason": reason,
-        "actor": actor,
-    }
-    entry.update({key: value for key, value in details.items() if value is not None})
-    add_history(record, entry)
-    return entry
-
-
-def add_history(record: AgentRecord, entry: dict[str, Any]) -> None:
-    """Append `entry` to the agent's history, keeping only the last HISTORY_LIMIT entries."""
-    record.history.append(entry)
-    if len(record.history) > HISTORY_LIMIT:
-        del record.history[:-HISTORY_LIMIT]
 
 
 def _is_clock_time(text: str) -> bool:

@@ -109,8 +109,8 @@ def test_status_shows_since_next_resume_and_the_last_signal(isolated_home: Path)
     text = ok(cm(isolated_home, None, "status"))
     [line] = [line for line in text.splitlines() if line.startswith("proj:3")]
     assert "proj:3 (backend)" in line and "exhausted" in line
-    assert "since 2026-11-21T10:30:00+00:00 (1h 30m)" in line
-    assert "next resume 2026-11-21T15:05:00+00:00 (in 3h 05m)" in line
+    assert "since 2026-11-21T10:30:00+00:00 (1h30m ago)" in line
+    assert "next resume 2026-11-21T15:05:00+00:00 (in 3h5m)" in line
     assert "last signal: exhausted - Claude session limit; resets 3pm" in line
     view = json.loads(ok(cm(isolated_home, None, "status", "--json")))["agents"]["proj:3"]
     assert view["status"] == "exhausted"

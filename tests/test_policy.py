@@ -7,7 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from credit_management import policy
-from credit_management.models import AgentRecord, Kind, QueuedMessage, Signal, Status, parse_iso
+from credit_management.models import (
+    HISTORY_LIMIT,
+    AgentRecord,
+    Kind,
+    QueuedMessage,
+    Signal,
+    Status,
+    parse_iso,
+)
 from credit_management.policy import (
     DeliverQueued,
     Emit,
@@ -237,10 +245,10 @@ def test_forced_resume_is_active_at_once() -> None:
 
 def test_history_is_bounded() -> None:
     record = AgentRecord()
-    for step in range(policy.HISTORY_LIMIT + 20):
+    for step in range(HISTORY_LIMIT + 20):
         moment = NOW + timedelta(minutes=step)
         record = policy.manual_pause(T, record, moment, None, None).record
-    assert len(record.history) == policy.HISTORY_LIMIT
+    assert len(record.history) == HISTORY_LIMIT
 
 
 def test_the_same_printed_reset_seen_again_is_late_not_tomorrow() -> None:

@@ -20,16 +20,17 @@ from hypothesis import strategies as st
 
 from credit_management.clock import FakeClock
 from credit_management.errors import LockBusy, StateError
-from credit_management.models import AgentRecord, Alert, QueuedMessage, ScheduledNote, Status
-from credit_management.paths import Paths
-from credit_management.state import (
-    CURRENT_VERSION,
+from credit_management.models import (
     HISTORY_LIMIT,
-    State,
-    StateStore,
-    run_lock,
+    AgentRecord,
+    Alert,
+    QueuedMessage,
+    ScheduledNote,
+    Status,
     set_status,
 )
+from credit_management.paths import Paths
+from credit_management.state import CURRENT_VERSION, State, StateStore, run_lock
 
 NOW = datetime(2026, 11, 21, 23, 59, 59, tzinfo=UTC)
 CLI = Path(sys.executable).with_name("credit-monitor")

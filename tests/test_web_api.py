@@ -34,9 +34,9 @@ from credit_management.config import Settings
 from credit_management.credit_monitor import Supervisor
 from credit_management.errors import InputError
 from credit_management.events import EventLog
-from credit_management.models import AgentRecord, Alert, Status, iso
+from credit_management.models import AgentRecord, Alert, Status, iso, set_status
 from credit_management.paths import Paths
-from credit_management.state import StateStore, set_status
+from credit_management.state import StateStore
 from credit_management.tmux import Tmux
 from credit_management.web import check_bind, create_server
 from credit_management.web.server import DashboardServer, is_loopback

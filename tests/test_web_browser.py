@@ -29,9 +29,9 @@ from test_web_api import (
 
 from credit_management.clock import Clock, SystemClock
 from credit_management.config import Settings
-from credit_management.models import Status, iso
+from credit_management.models import Status, iso, set_status
 from credit_management.paths import Paths
-from credit_management.state import StateStore, set_status
+from credit_management.state import StateStore
 from credit_management.web.server import DashboardServer
 from credit_management.web.service import Dashboard
 

@@ -8,8 +8,9 @@ from typing import Any
 import click
 
 from credit_management.cli import CliContext
+from credit_management.cli._common import until_text
 from credit_management.clock import SystemClock
-from credit_management.manual import format_duration, status_report
+from credit_management.manual import status_report
 from credit_management.state import StateStore
 
 
@@ -54,13 +55,13 @@ def _describe(view: dict[str, Any]) -> str:
     parts.append(str(view["status"]))
     if view.get("since"):
         held = view.get("seconds_in_status")
-        ago = f" ({format_duration(held)})" if isinstance(held, int) else ""
+        ago = f" ({until_text(-held)})" if isinstance(held, int) else ""
         parts.append(f"since {view['since']}{ago}")
     if view.get("next_resume"):
         left = view.get("time_until_resume_seconds")
         when = ""
         if isinstance(left, int):
-            when = f" (in {format_duration(left)})" if left >= 0 else " (due now)"
+            when = f" ({until_text(left)})" if left > 0 else " (due now)"
         parts.append(f"next resume {view['next_resume']}{when}")
     elif view["status"] == "paused":
         parts.append("until resumed by hand")
