@@ -157,7 +157,7 @@ def test_pause_by_window_name_records_history_event_and_hook(
     assert payload["reason"] == "lunch"
 
     status = ok(cm(isolated_home, tmux_server, "status"))
-    assert f"{target} (backend)  paused  since {NOW} (0s)  until resumed by hand" in status
+    assert f"{target} (backend)  paused  since {NOW} (now)  until resumed by hand" in status
 
 
 @pytest.mark.parametrize("form", ["index", "name", "pane", "pane_id"])

@@ -28,7 +28,9 @@ def until_text(seconds: float | None) -> str:
     """ "in 2h5m", "3m ago" or "-" for a number of seconds until something."""
     if seconds is None:
         return "-"
-    if seconds >= 0:
+    if abs(seconds) < 1:
+        return "now"
+    if seconds > 0:
         return f"in {format_until(timedelta(seconds=seconds))}"
     return f"{format_until(timedelta(seconds=-seconds))} ago"
 
