@@ -13,13 +13,14 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 
 from credit_management import policy
 from credit_management.clock import Clock
 from credit_management.config import Settings
-from credit_management.delivery import deliver
+from credit_management.delivery import Delivery, deliver
 from credit_management.errors import LockBusy, TargetError, TmuxError
 from credit_management.events import EventLog
 from credit_management.hooks import fire_hooks, make_payload
@@ -49,6 +50,7 @@ from credit_management.tmux import PaneInfo, Tmux
 
 SHELLS = frozenset({"bash", "zsh", "sh", "fish", "dash", "ksh", "tcsh", "csh", "login"})
 ORCHESTRATOR_PREFIX = "[credit-monitor] "
+MAX_PARALLEL_RESUMES = 8
 ANSWER_POLL_SECONDS = 0.5  # between looks at a pane waiting for the test message's answer
 # How long the answer to a held message may take to settle before the next one goes: a refusal
 # comes at once, while steady output means the agent is at work.
@@ -100,6 +102,17 @@ class Supervisor:
         self.host_tz = host_tz or host_zone(None)
         self.store = StateStore(paths)
         self.log = EventLog(paths.events_log)
+        # Resumes run in parallel; two of them must never type into one pane at once (the
+        # orchestrator's, when both tell it something).
+        self._pane_locks: dict[str, threading.Lock] = {}
+        self._pane_locks_guard = threading.Lock()
+
+    def _type(self, pane_id: str, text: str) -> Delivery:
+        """`deliver`, holding the pane's lock for the whole text-pause-Enter sequence."""
+        with self._pane_locks_guard:
+            lock = self._pane_locks.setdefault(pane_id, threading.Lock())
+        with lock:
+            return deliver(self.tmux, pane_id, text, self.clock)
 
     # -- discovery and observation ---------------------------------------------------------
 
@@ -188,10 +201,33 @@ class Supervisor:
                     report.changes.append(
                         f"{target}: {record.status.value} -> {decision.record.status.value}"
                     )
+        due: list[str] = []
         for target, decision in decisions.items():
-            self.carry_out(target, decision, now, report)
+            if policy.StartResume() in decision.actions:
+                due.append(target)
+            rest = tuple(a for a in decision.actions if not isinstance(a, policy.StartResume))
+            self.carry_out(target, replace(decision, actions=rest), now, report)
+        self._resume_all(due, report)
         self.deliver_due(report)
         return report
+
+    def _resume_all(self, targets: list[str], report: SweepReport) -> None:
+        """Verified resumes of every due agent at once: ten agents on one account reset
+        together, and each may wait the whole verification timeout for its answer."""
+
+        def one(target: str) -> None:
+            try:
+                if self.resume(target):
+                    report.resumed.append(target)
+            except Exception as error:  # one agent's failure must not stop the others
+                report.errors.append(f"{target}: {type(error).__name__}: {error}")
+
+        if len(targets) <= 1:
+            for target in targets:
+                one(target)
+            return
+        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_RESUMES, len(targets))) as pool:
+            list(pool.map(one, targets))
 
     def _second_look(
         self, panes: dict[str, PaneInfo], known: State, signals: dict[str, Signal]
@@ -325,7 +361,7 @@ class Supervisor:
         if limit_menu_open(self.tmux.capture_pane(pane.pane_id)):
             self.tmux.send_key(pane.pane_id, "Escape")
             self.clock.sleep(0.3)
-        deliver(self.tmux, pane.pane_id, message, self.clock)
+        self._type(pane.pane_id, message)
         outcome, signal = self._await_answer(pane.pane_id, message)
         return self._finish(target, outcome, signal)
 
@@ -426,7 +462,7 @@ class Supervisor:
             )
             if text is None or self.current_signal(record, text, now).kind.stops_agent:
                 return sent
-            result = deliver(self.tmux, pane.pane_id, message.text, self.clock)
+            result = self._type(pane.pane_id, message.text)
             now = self.clock.now()
             with self.store.transaction() as state:
                 record = state.agent(target)
@@ -542,7 +578,7 @@ class Supervisor:
             )  # fmt: skip
             return
         pane = self.tmux.resolve_target(target)
-        deliver(self.tmux, pane.pane_id, line, self.clock)
+        self._type(pane.pane_id, line)
 
     # -- the loop --------------------------------------------------------------------------
 
