@@ -650,3 +650,15 @@ def _first_back(state: State, orchestrator: str) -> str:
         return "; every agent is stopped and none has a resume planned"
     moment, target = min(planned)
     return f"; every agent is stopped, the first back is {target} at {iso(moment)}"
+
+
+def main() -> None:
+    """`python -m credit_management.credit_monitor [watch options]`: the watcher, as the
+    original `credit_monitor.py` script ran."""
+    from credit_management.cli import watch_main
+
+    watch_main()
+
+
+if __name__ == "__main__":
+    main()
