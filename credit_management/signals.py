@@ -7,7 +7,7 @@ user's own prompt never count. Only the current state counts: a banner with real
 below it (an answer, a tool call, a spinner) has been worked past and is ignored; the input
 box, footers, hints and menus below a banner are not output. Pure: no I/O, no clock reads.
 
-Also here: `text_since`/`make_mark` (read only what came after a resume), `has_reply`,
+Also here: `text_since` (read only what came after a resume), `has_reply`,
 `limit_menu_open` and `at_shell_prompt`, the other questions the monitor asks of a pane.
 """
 
@@ -122,16 +122,6 @@ def text_since(text: str, mark: str | None) -> str:
         return text
     last_row = owner[best + len(needle) - 1]
     return "\n".join(lines[last_row + 1 :])
-
-
-def make_mark(text: str) -> str:
-    """A short mark to find this moment later: the last few rows of real content."""
-    rows = [
-        row
-        for row in rows_of(text)
-        if row.role in (Role.TEXT, Role.CHROME) and not _footer_like(row)
-    ]
-    return "\n".join(row.text for row in rows[-4:])
 
 
 def has_reply(text: str, mark: str | None = None) -> bool:

@@ -23,7 +23,6 @@ from credit_management.signals import (
     forget_cached,
     has_reply,
     limit_menu_open,
-    make_mark,
     text_since,
 )
 
@@ -542,15 +541,6 @@ def test_text_since_finds_a_wrapped_echo_and_falls_back_to_everything() -> None:
     assert text_since(text, "never typed") == text
     assert text_since(text, None) == text
     assert text_since(text, "   ") == text
-
-
-def test_make_mark_skips_the_footer_and_is_found_again() -> None:
-    text = claude_screen(SESSION)
-    mark = make_mark(text)
-    assert "? for shortcuts" not in mark and "You've hit your session limit" in mark
-    # New output appears above the input box, which moves down.
-    later = claude_screen(SESSION, after="> continue\n\n⏺ Resumed.")
-    assert text_since(later, mark).strip().startswith("> continue")
 
 
 def test_has_reply_ignores_the_echo_the_spinner_and_banners() -> None:
