@@ -7,13 +7,17 @@ the real commands "after the reset" without waiting hours for it.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from credit_management.errors import ConfigError
+
 NOW_ENV = "CREDIT_MONITOR_NOW"
 OFFSET_ENV = "CREDIT_MONITOR_CLOCK_OFFSET"
+MAX_OFFSET_SECONDS = 100 * 365 * 86400  # a century either way
 
 
 class Clock(Protocol):
@@ -33,13 +37,22 @@ class SystemClock:
         self._offset = timedelta(0)
         frozen = env.get(NOW_ENV)
         if frozen:
-            moment = datetime.fromisoformat(frozen.replace("Z", "+00:00"))
-            if moment.tzinfo is None:
-                raise ValueError(f"{NOW_ENV} needs an offset: {frozen!r}")
+            try:
+                moment: datetime | None = datetime.fromisoformat(frozen.replace("Z", "+00:00"))
+            except ValueError:
+                moment = None
+            if moment is None or moment.tzinfo is None:
+                raise ConfigError(f"{NOW_ENV}: not an ISO 8601 instant with an offset: {frozen!r}")
             self._frozen = moment.astimezone(UTC)
         offset = env.get(OFFSET_ENV)
         if offset:
-            self._offset = timedelta(seconds=float(offset))
+            try:
+                seconds = float(offset)
+            except ValueError:
+                seconds = math.nan
+            if not math.isfinite(seconds) or abs(seconds) > MAX_OFFSET_SECONDS:
+                raise ConfigError(f"{OFFSET_ENV}: not a number of seconds: {offset!r}")
+            self._offset = timedelta(seconds=seconds)
 
     def now(self) -> datetime:
         if self._frozen is not None:

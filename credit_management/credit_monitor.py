@@ -201,23 +201,24 @@ class Supervisor:
                     report.changes.append(
                         f"{target}: {record.status.value} -> {decision.record.status.value}"
                     )
-        due: list[str] = []
+        due: dict[str, AgentRecord] = {}
         for target, decision in decisions.items():
             if policy.StartResume() in decision.actions:
-                due.append(target)
+                due[target] = decision.record
             rest = tuple(a for a in decision.actions if not isinstance(a, policy.StartResume))
             self.carry_out(target, replace(decision, actions=rest), now, report)
         self._resume_all(due, report)
         self.deliver_due(report)
         return report
 
-    def _resume_all(self, targets: list[str], report: SweepReport) -> None:
+    def _resume_all(self, due: dict[str, AgentRecord], report: SweepReport) -> None:
         """Verified resumes of every due agent at once: ten agents on one account reset
         together, and each may wait the whole verification timeout for its answer."""
+        targets = list(due)
 
         def one(target: str) -> None:
             try:
-                if self.resume(target):
+                if self.resume(target, decided=due[target]):
                     report.resumed.append(target)
             except Exception as error:  # one agent's failure must not stop the others
                 report.errors.append(f"{target}: {type(error).__name__}: {error}")
@@ -340,11 +341,13 @@ class Supervisor:
 
     # -- verified resume -------------------------------------------------------------------
 
-    def resume(self, target: str) -> bool:
+    def resume(self, target: str, decided: AgentRecord | None = None) -> bool:
         """Send the test message to a due agent and wait for its answer; True when active.
 
         False at once, sending nothing, when another process is verifying this agent now
-        (a manual resume during a sweep, a dashboard "Retry now").
+        (a manual resume during a sweep, a dashboard "Retry now"), or when `decided` (the
+        record a sweep found due) is no longer the agent's state: a person paused or
+        resumed it while the resume waited for its turn.
         """
         pane = self._pane_of(target)
         if pane is None:
@@ -355,6 +358,11 @@ class Supervisor:
         with self.store.transaction() as state:
             record = state.agent(target)
             if policy.verification_in_flight(record, now, policy_config(self.settings, state)):
+                return False
+            if decided is not None and (record.status, record.since) != (
+                decided.status,
+                decided.since,
+            ):
                 return False
             state.agents[target] = policy.resume_started(record, now, message)
         self.tmux.exit_copy_mode(pane.pane_id)
@@ -427,7 +435,9 @@ class Supervisor:
                     iso(now) or "",
                     "resume",
                 )
-                record.queued.insert(0, nudge)
+                # Only one nudge waits: an earlier one still queued (the agent stopped again
+                # before it went) would otherwise be typed twice.
+                record.queued = [nudge, *(m for m in record.queued if m.source != "resume")]
             decision = policy.verified(
                 target, record, outcome, signal, now, policy_config(self.settings, state)
             )
@@ -464,6 +474,14 @@ class Supervisor:
                 return sent
             result = self._type(pane.pane_id, message.text)
             now = self.clock.now()
+            if result.enter_presses == 0:
+                # The window closed before the message was submitted: it stays first in the
+                # queue for when the agent is back, rather than being dropped unsent.
+                self.log.append(
+                    "message.queued", now=now, target=target, id=message.id,
+                    source=message.source, reason=result.detail,
+                )  # fmt: skip
+                return sent
             with self.store.transaction() as state:
                 record = state.agent(target)
                 record.queued = [m for m in record.queued if m.id != message.id]
@@ -481,14 +499,17 @@ class Supervisor:
         """The pane once it stopped changing, or as it is after a few seconds of steady
         output (an agent at work, not one refusing); None when it closed."""
         wait = min(self.settings.verify_timeout_seconds, QUIET_SECONDS)
-        deadline = self.clock.now() + timedelta(seconds=wait)
+        # Counted in polls, not clock time: a frozen clock (CREDIT_MONITOR_NOW) or one set
+        # back must not keep a busy pane (a spinner, a ticking status line) here for ever.
+        polls = max(1, math.ceil(wait / ANSWER_POLL_SECONDS))
         previous = None
-        while True:
+        for poll in range(polls + 1):
             text = self.tmux.capture_panes([pane_id]).get(pane_id)
-            if text is None or text == previous or self.clock.now() >= deadline:
+            if text is None or text == previous or poll == polls:
                 return text
             previous = text
             self.clock.sleep(ANSWER_POLL_SECONDS)
+        return previous  # not reached: the last poll returns
 
     def deliver_due(self, report: SweepReport) -> None:
         """Move scheduled notes that are due into their agent's queue, then deliver."""

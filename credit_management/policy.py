@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from credit_management.errors import InputError
 from credit_management.models import (
     AgentRecord,
     Kind,
@@ -153,7 +154,12 @@ def _reset_for(signal: Signal, now: datetime, cfg: PolicyConfig) -> tuple[dateti
     """The reset instant to plan on, and whether the agent printed it (else the cycle)."""
     if signal.reset_at is not None:
         return signal.reset_at, True
-    fallback = next_cycle_reset(now, cfg.reset_times, cfg.timezone, cfg.cycle_hours, now)
+    try:
+        fallback = next_cycle_reset(now, cfg.reset_times, cfg.timezone, cfg.cycle_hours, now)
+    except InputError:
+        # The state file's `timezone` is a hand-edited field the monitor cannot read: its
+        # reset slots mean nothing, but one agent's stop must not fail the whole sweep.
+        fallback = now + timedelta(hours=cfg.cycle_hours)
     return fallback, False
 
 

@@ -98,7 +98,9 @@ def test_a_malformed_clock_override_is_one_clear_line() -> None:
         cli, ["classify", "--tz", "UTC"], input=BANNER, env={"CREDIT_MONITOR_NOW": "soon"}
     )
     assert result.exit_code == 1
-    assert result.output == "Error: CREDIT_MONITOR_NOW: Invalid isoformat string: 'soon'\n"
+    assert result.output == (
+        "Error: CREDIT_MONITOR_NOW: not an ISO 8601 instant with an offset: 'soon'\n"
+    )
 
 
 def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from typing import BinaryIO
 import click
 
 from credit_management import signals
-from credit_management.clock import NOW_ENV, SystemClock
+from credit_management.clock import SystemClock
 from credit_management.errors import InputError
 from credit_management.models import Kind, Signal
 from credit_management.resets import host_zone, localize
@@ -51,11 +51,7 @@ def _zone(name: str | None) -> tzinfo:
 
 def _now(text: str | None, zone: tzinfo) -> datetime:
     if text is None:
-        try:
-            return SystemClock().now()
-        except ValueError as error:  # a malformed CREDIT_MONITOR_NOW
-            said = str(error)
-            raise InputError(said if NOW_ENV in said else f"{NOW_ENV}: {said}") from None
+        return SystemClock().now()  # a malformed CREDIT_MONITOR_NOW is a ConfigError
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
 from datetime import datetime
@@ -32,6 +33,11 @@ def watch(
     Stops cleanly on SIGTERM or Ctrl-C, and after --duration seconds when given. Without a
     tmux server at the start it exits 1; a server lost later is reported and waited for.
     """
+    for name, value in (("--interval", interval), ("--duration", duration)):
+        # FloatRange lets "nan" and "inf" through: nan makes every wait return at once (a
+        # sweep loop with no pause) and inf overflows the wait.
+        if value is not None and not math.isfinite(value):
+            raise click.BadParameter(f"{value!r} is not a finite number", param_hint=name)
     overrides: dict[str, object] = {
         "resume_margin_seconds": resume_margin,
         "orchestrator": orchestrator,
