@@ -3,14 +3,10 @@ and the `credit-monitor` command run in-process or as a real process."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from click.testing import CliRunner, Result
 from conftest import TmuxTestServer
@@ -46,28 +42,6 @@ def start_sim(
     provider = args[args.index("--provider") + 1]
     server.wait_for_text(target, READY[provider])
     return target
-
-
-def records(path: Path) -> list[dict[str, Any]]:
-    """Every JSON line the simulator wrote so far."""
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-
-
-def prompts(path: Path) -> list[str]:
-    """The prompts the simulated agent received (answered or refused), in order."""
-    return [r["prompt"] for r in records(path) if r["event"] == "prompt"]
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
-    """Real, bounded polling for something a separate process does."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met in {timeout}s: {what}")
 
 
 def invoke(home: Path, server: TmuxTestServer | None, *args: str) -> Result:

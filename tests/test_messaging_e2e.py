@@ -11,15 +11,8 @@ import json
 from pathlib import Path
 
 from conftest import TmuxTestServer
-from messaging_support import (
-    invoke,
-    prompts,
-    records,
-    run_cli,
-    start_sim,
-    supervisor,
-    wait_until,
-)
+from messaging_support import invoke, run_cli, start_sim, supervisor
+from monitor_support import prompts, records, wait_until
 
 from credit_management.clock import SystemClock
 from credit_management.config import DEFAULT_RESUME_MESSAGE, DEFAULT_TEST_MESSAGE

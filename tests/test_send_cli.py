@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from conftest import TmuxTestServer
-from messaging_support import invoke, prompts, records, run_cli, start_sim
+from messaging_support import invoke, run_cli, start_sim
+from monitor_support import prompts, records
 
 from credit_management.events import EventLog
 from credit_management.messaging import enqueue

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from credit_management.clock import Clock, SystemClock
-from credit_management.errors import InputError
+from credit_management.errors import ConfigError, InputError
 from credit_management.simulator import (
     PROVIDERS,
     RESET_STYLES,
@@ -521,7 +521,7 @@ def simulate(
         clock = SystemClock()
     except InputError as error:
         raise click.UsageError(str(error)) from error
-    except ValueError as error:  # a malformed CREDIT_MONITOR_NOW / _CLOCK_OFFSET
+    except ConfigError as error:  # a malformed CREDIT_MONITOR_NOW / _CLOCK_OFFSET
         raise click.UsageError(f"bad clock setting: {error}") from error
     reconfigure = getattr(sys.stdout, "reconfigure", None)
     if reconfigure is not None:  # the glyphs must reach the pane whatever the locale says
