@@ -38,7 +38,7 @@ pytest: $(STAMP) system-deps browser-deps
 test: lint typecheck pytest
 
 demo: $(STAMP) system-deps
-	$(BIN)/python -m credit_management.demo
+	$(BIN)/credit-monitor demo
 
 bench: $(STAMP) system-deps
 	$(BIN)/python bench/bench_classify.py

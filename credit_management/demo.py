@@ -1,16 +1,14 @@
-"""`make demo`: the supervisor carrying simulated agents through their limits, end to end.
+"""The demo's team: simulated agents carried through their limits by the real supervisor.
 
-Starts a private tmux server with an orchestrator and four simulated agents (Claude Code,
-Codex and Gemini at their limits, and a Claude that only talks about limits), hands them work
-with credit-aware sends, runs the real sweep every two seconds with a live status table, and
-ends by itself within two minutes with a summary per agent. Nothing is left running.
+`Demo` starts a private tmux server with an orchestrator and four simulated agents (Claude
+Code, Codex and Gemini at their limits, and a Claude that only talks about limits), hands them
+work with credit-aware sends and runs the real sweep; it renders the status table and the
+summary as text. `credit-monitor demo` (`make demo`) drives and prints it.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -74,25 +72,16 @@ AGENTS = (
 )
 
 
-def _tmux(socket: str, *args: str) -> None:
-    subprocess.run(["tmux", "-L", socket, *args], check=True, capture_output=True, timeout=20)
-
-
-def start_team(socket: str, scratch: Path) -> dict[str, str]:
+def start_team(tmux: Tmux, scratch: Path) -> dict[str, str]:
     """The private server: window 0 the orchestrator, then one window per agent."""
     simulator = [sys.executable, "-m", "credit_management.simulator"]
     orchestrator = [*simulator, "--provider", "claude", "--name", "orchestrator"]
-    _tmux(socket, "-f", "/dev/null", "new-session", "-d", "-s", SESSION, "-n", "orchestrator")
-    _tmux(socket, "set-option", "-g", "remain-on-exit", "off")
-    _tmux(
-        socket, "respawn-window", "-k", "-t", f"{SESSION}:0", *orchestrator, "--limit-after", "999"
-    )
+    tmux.start_session(SESSION, "orchestrator", [*orchestrator, "--limit-after", "999"])
     targets = {"orchestrator": f"{SESSION}:0"}
     for index, agent in enumerate(AGENTS, start=1):
         log = scratch / f"{agent.name}.jsonl"
         command = [*simulator, *agent.options, "--name", agent.name, "--state-file", str(log)]
-        _tmux(socket, "new-window", "-d", "-t", f"{SESSION}:{index}", "-n", agent.name, *command)
-        targets[agent.name] = f"{SESSION}:{index}"
+        targets[agent.name] = tmux.new_window(SESSION, index, agent.name, command)
     return targets
 
 
@@ -144,71 +133,56 @@ def _clock(stamp: str | None) -> str:
     return stamp[11:19] if stamp else "never"
 
 
-def run_demo(scratch: Path, socket: str) -> int:
-    """The demo proper; returns the exit status."""
-    home = scratch / "home"
-    home.mkdir()
-    paths = Paths(home, "demo")
-    targets = start_team(socket, scratch)
-    overrides: dict[str, object] = {
-        "confirm_seconds": 0.5,
-        "resume_margin_seconds": 2,
-        "verify_timeout_seconds": 15,
-        "orchestrator": targets["orchestrator"],
-    }
-    supervisor = Supervisor(paths, load_settings(paths, overrides), Tmux(socket), SystemClock())
-    log = EventLog(paths.events_log)
-    time.sleep(1.5)  # let the simulated agents draw their first screen
-    started = time.monotonic()
-    rounds = 0
-    interactive = sys.stdout.isatty()
-    while time.monotonic() - started < DEADLINE:
-        if rounds < len(TASKS):
+class Demo:
+    """One run of the demo in a scratch folder and a private tmux server."""
+
+    def __init__(self) -> None:
+        self.scratch = Path(tempfile.mkdtemp(prefix="credit-demo-"))
+        os.environ["TMUX_TMPDIR"] = str(self.scratch)
+        for name in ("TMUX", "TMUX_PANE", "CREDIT_MONITOR_NOW", "CREDIT_MONITOR_CLOCK_OFFSET"):
+            os.environ.pop(name, None)
+        self.tmux = Tmux(f"cm-demo-{uuid.uuid4().hex[:8]}")
+        home = self.scratch / "home"
+        home.mkdir()
+        self.paths = Paths(home, "demo")
+        self.log = EventLog(self.paths.events_log)
+        self.targets: dict[str, str] = {}
+        self.rounds = 0
+        self.started = time.monotonic()
+
+    def start(self) -> None:
+        """The team, and a supervisor with short timings watching it."""
+        self.targets = start_team(self.tmux, self.scratch)
+        overrides: dict[str, object] = {
+            "confirm_seconds": 0.5,
+            "resume_margin_seconds": 2,
+            "verify_timeout_seconds": 15,
+            "orchestrator": self.targets["orchestrator"],
+        }
+        settings = load_settings(self.paths, overrides)
+        self.supervisor = Supervisor(self.paths, settings, self.tmux, SystemClock())
+        time.sleep(1.5)  # let the simulated agents draw their first screen
+        self.started = time.monotonic()
+
+    def step(self) -> str:
+        """Hand out the next round of tasks, sweep once, and return the status table."""
+        if self.rounds < len(TASKS):
             for agent in AGENTS:
-                task = LOOKALIKE_TASK if not agent.limited else TASKS[rounds]
-                send_or_queue(
-                    supervisor.store,
-                    log,
-                    supervisor.tmux,
-                    supervisor.clock,
-                    targets[agent.name],
-                    task,
-                )
-        rounds += 1
-        supervisor.sweep()
-        view = table(supervisor, started)
-        print(("\x1b[2J\x1b[H" if interactive else "\n") + view, flush=True)
-        _, done = summary(log, targets)
-        state = supervisor.store.load()
-        if done and rounds > len(TASKS) and not any(r.queued for r in state.agents.values()):
-            break
-        time.sleep(INTERVAL)
-    lines, ok = summary(log, targets)
-    print("\nsummary")
-    print("\n".join(lines))
-    print(f"\nstate file: {paths.state_file}\nevent log:  {paths.events_log}")
-    print("demo " + ("passed: every limited agent paused and resumed" if ok else "FAILED"))
-    return 0 if ok else 1
+                task = TASKS[self.rounds] if agent.limited else LOOKALIKE_TASK
+                s = self.supervisor
+                send_or_queue(s.store, self.log, s.tmux, s.clock, self.targets[agent.name], task)
+        self.rounds += 1
+        self.supervisor.sweep()
+        return table(self.supervisor, self.started)
 
+    def finished(self) -> bool:
+        """Every limited agent paused and came back, and nothing waits any more."""
+        _, done = summary(self.log, self.targets)
+        state = self.supervisor.store.load()
+        idle = not any(record.queued for record in state.agents.values())
+        timed_out = time.monotonic() - self.started >= DEADLINE
+        return timed_out or (done and self.rounds > len(TASKS) and idle)
 
-def main() -> int:
-    """Set up a private server and a scratch home, run the demo, always clean up."""
-    if shutil.which("tmux") is None:
-        print("tmux is not installed (make demo installs it with apt-get)", file=sys.stderr)
-        return 1
-    socket = f"cm-demo-{uuid.uuid4().hex[:8]}"
-    scratch = Path(tempfile.mkdtemp(prefix="credit-demo-"))
-    os.environ["TMUX_TMPDIR"] = str(scratch)
-    for name in ("TMUX", "TMUX_PANE", "CREDIT_MONITOR_NOW", "CREDIT_MONITOR_CLOCK_OFFSET"):
-        os.environ.pop(name, None)
-    try:
-        return run_demo(scratch, socket)
-    except KeyboardInterrupt:
-        print("\ndemo interrupted")
-        return 130
-    finally:
-        subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, timeout=20)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    def close(self) -> None:
+        """Stop the private server and everything in it."""
+        self.tmux.kill_server()

@@ -190,6 +190,25 @@ class Tmux:
         first = lines[0] if lines else "no error message"
         return f"tmux {command} failed: {first}"
 
+    # -- starting a server (the demo, benchmarks) -----------------------------------------
+
+    def start_session(self, session: str, window: str, command: Sequence[str]) -> None:
+        """Start the server, with no user configuration, and a first window running `command`."""
+        self._run(["-f", "/dev/null", "new-session", "-d", "-s", session, "-n", window, *command])
+
+    def new_window(self, session: str, index: int, name: str, command: Sequence[str]) -> str:
+        """A detached window `session:index` running `command` (an argument list)."""
+        args = ["new-window", "-d", "-t", f"{session}:{index}", "-n", name, *command]
+        self._run(args)
+        return f"{session}:{index}"
+
+    def kill_server(self) -> None:
+        """Stop the server and everything in it; quiet when it is already gone."""
+        try:
+            self._run(["kill-server"], check=False)
+        except TmuxError:
+            pass
+
     # -- reading the server ----------------------------------------------------------------
 
     def server_running(self) -> bool:

@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "schedule": "schedule:schedule",
     "web": "web:web",
     "simulate": "simulate:simulate",
+    "demo": "demo:demo",
 }
 ALIASES: dict[str, str] = {
     "check_credit_status": "status",
