@@ -218,7 +218,7 @@ class Supervisor:
 
         def one(target: str) -> None:
             try:
-                if self.resume(target, decided=due[target]):
+                if self.resume(target, decided=due[target], report=report):
                     report.resumed.append(target)
             except Exception as error:  # one agent's failure must not stop the others
                 report.errors.append(f"{target}: {type(error).__name__}: {error}")
@@ -305,7 +305,7 @@ class Supervisor:
                 elif isinstance(action, policy.TellOrchestrator):
                     self.tell_orchestrator(action.text, exclude=target)
                 elif isinstance(action, policy.StartResume):
-                    if self.resume(target):
+                    if self.resume(target, report=report):
                         report.resumed.append(target)
                 elif isinstance(action, policy.DeliverQueued):
                     report.delivered += self.deliver_queued(target)
@@ -341,7 +341,12 @@ class Supervisor:
 
     # -- verified resume -------------------------------------------------------------------
 
-    def resume(self, target: str, decided: AgentRecord | None = None) -> bool:
+    def resume(
+        self,
+        target: str,
+        decided: AgentRecord | None = None,
+        report: SweepReport | None = None,
+    ) -> bool:
         """Send the test message to a due agent and wait for its answer; True when active.
 
         False at once, sending nothing, when another process is verifying this agent now
@@ -351,7 +356,7 @@ class Supervisor:
         """
         pane = self._pane_of(target)
         if pane is None:
-            self._finish(target, "gone", Signal(Kind.NONE))
+            self._finish(target, "gone", Signal(Kind.NONE), report)
             return False
         message = self.settings.test_message
         now = self.clock.now()
@@ -371,7 +376,7 @@ class Supervisor:
             self.clock.sleep(0.3)
         self._type(pane.pane_id, message)
         outcome, signal = self._await_answer(pane.pane_id, message)
-        return self._finish(target, outcome, signal)
+        return self._finish(target, outcome, signal, report)
 
     def resume_now(self, target: str) -> bool:
         """A verified resume at once, whatever the schedule says ("Retry now")."""
@@ -423,7 +428,15 @@ class Supervisor:
             self.clock.sleep(ANSWER_POLL_SECONDS)
         return "silent", signal
 
-    def _finish(self, target: str, outcome: policy.Outcome, signal: Signal) -> bool:
+    def _finish(
+        self,
+        target: str,
+        outcome: policy.Outcome,
+        signal: Signal,
+        report: SweepReport | None = None,
+    ) -> bool:
+        """Record the verification's outcome and carry out what follows (held messages go
+        out here, counted in the sweep's `report`)."""
         now = self.clock.now()
         with self.store.transaction() as state:
             record = state.agent(target)
@@ -442,7 +455,7 @@ class Supervisor:
                 target, record, outcome, signal, now, policy_config(self.settings, state)
             )
             self.apply_to_state(state, target, decision, now)
-        self.carry_out(target, decision, now)
+        self.carry_out(target, decision, now, report)
         return decision.record.status is Status.ACTIVE
 
     def _pane_of(self, target: str) -> PaneInfo | None:

@@ -214,6 +214,7 @@ def test_resume_after_the_reset_and_only_then(
 
     assert report.resumed == [agent], report
     assert report.errors == []
+    assert report.delivered == 3  # the resume nudge and the two held messages
     assert results(log) == [
         ("Refactor the parser", "answered"),
         (TEST, "answered"),
