@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_capture import seed_loop, start_server, wait_ready
+from bench_capture import seed_loop, start_server, timed, wait_ready
 
 from credit_management.tmux import Tmux
 
@@ -73,16 +73,12 @@ def main() -> int:
             wait_ready(Tmux(socket), options.windows)
             first = monitor_run(socket, home)
             runs = [monitor_run(socket, home) for _ in range(options.rounds)]
-            seeds = []
-            for _ in range(options.rounds):
-                started = time.perf_counter()
-                seed_loop(tmux, socket)
-                seeds.append(time.perf_counter() - started)
+            theirs, _ = timed(options.rounds, lambda: seed_loop(tmux, socket))
         finally:
             subprocess.run(
                 [tmux, "-L", socket, "kill-server"], capture_output=True, check=False, timeout=10
             )
-    ours, theirs = statistics.median(runs), statistics.median(seeds)
+    ours = statistics.median(runs)
     print(f"windows: {options.windows}, rounds: {options.rounds} (median shown)")
     print(f"(a) credit-monitor run, whole process: {ours * 1000:8.0f} ms (first run {first:.2f} s)")
     print(f"(b) seed loop, capture-pane | grep:    {theirs * 1000:8.0f} ms")
