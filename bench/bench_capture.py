@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-from credit_management.tmux import Tmux
+from credit_management.tmux.gateway import Tmux
 
 # What the seed grepped for: the limit banners and the hints printed next to them.
 SEED_PATTERN = r"usage limit|limit reached|credits will reset|/upgrade|resets [0-9]"

@@ -16,7 +16,7 @@ from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from credit_management.signals import classify, forget_cached
+from credit_management.detect.signals import classify, forget_cached
 
 ZONE = ZoneInfo("Europe/Lisbon")
 NOW = datetime(2026, 11, 21, 14, 30, tzinfo=ZONE)

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_capture import seed_loop, start_server, timed, wait_ready
 
-from credit_management.tmux import Tmux
+from credit_management.tmux.gateway import Tmux
 
 CLI = Path(sys.executable).with_name("credit-monitor")
 

@@ -1,8 +1,9 @@
-"""The one place that reads the wall clock, so tests and the demo can move time.
+"""The one place that reads the machine rather than a pane: the wall clock and the host's zone.
 
 `CREDIT_MONITOR_NOW` (an ISO 8601 instant) freezes the clock; `CREDIT_MONITOR_CLOCK_OFFSET`
 (seconds, may be negative or fractional) shifts it. Both exist so that end-to-end tests can run
-the real commands "after the reset" without waiting hours for it.
+the real commands "after the reset" without waiting hours for it. `host_zone` is the zone an
+agent prints local times in when it names none.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import math
 import os
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import Protocol
 
+from credit_management.detect.resets import get_zone, zone_named
 from credit_management.errors import ConfigError
 
 NOW_ENV = "CREDIT_MONITOR_NOW"
@@ -87,3 +90,41 @@ class FakeClock:
 
     def set(self, moment: datetime) -> None:
         self._now = moment.astimezone(UTC)
+
+
+def local_zone_name(environ: dict[str, str] | None = None) -> str:
+    """The host's IANA zone name ($TZ, /etc/localtime, /etc/timezone); "UTC" when unknown."""
+    env = os.environ if environ is None else environ
+    candidates: list[str] = []
+    if env.get("TZ"):
+        candidates.append(env["TZ"].lstrip(":"))
+    try:
+        target = os.readlink("/etc/localtime")
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    try:
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    except OSError:
+        pass
+    return next((name for name in candidates if get_zone(name) is not None), "UTC")
+
+
+def host_zone(name: str | None = None) -> tzinfo:
+    """The agent host's zone: `name` if given (unknown -> InputError), else the local zone.
+
+    The local zone is a full IANA zone (DST history included) whenever the host names one;
+    only a host with no zone information at all falls back to its current fixed offset.
+    """
+    if name is not None:
+        return zone_named(name)
+    local = local_zone_name()
+    zone = get_zone(local)
+    if local != "UTC" and zone is not None:
+        return zone
+    if os.environ.get("TZ") or Path("/etc/localtime").exists():
+        offset = datetime.now().astimezone().tzinfo
+        if offset is not None and offset.utcoffset(None) != timedelta(0):
+            return offset
+    return UTC

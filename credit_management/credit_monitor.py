@@ -17,15 +17,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 
-from credit_management import policy
-from credit_management.clock import Clock
-from credit_management.config import Settings
-from credit_management.delivery import Delivery, deliver
+from credit_management.clock import Clock, host_zone
+from credit_management.detect.marks import stale_mark
+from credit_management.detect.signals import (
+    at_shell_prompt,
+    classify,
+    has_reply,
+    limit_menu_open,
+    text_since,
+)
 from credit_management.errors import LockBusy, TargetError, TmuxError
-from credit_management.events import EventLog
-from credit_management.hooks import fire_hooks, make_payload
-from credit_management.marks import stale_mark
-from credit_management.messaging import enqueue
+from credit_management.lifecycle import policy
+from credit_management.messaging.queue import enqueue
 from credit_management.models import (
     AgentRecord,
     Alert,
@@ -36,17 +39,13 @@ from credit_management.models import (
     iso,
     parse_iso,
 )
-from credit_management.paths import Paths
-from credit_management.resets import host_zone
-from credit_management.signals import (
-    at_shell_prompt,
-    classify,
-    has_reply,
-    limit_menu_open,
-    text_since,
-)
-from credit_management.state import State, StateStore, run_lock
-from credit_management.tmux import PaneInfo, Tmux
+from credit_management.notify.hooks import fire_hooks, make_payload
+from credit_management.store.config import Settings
+from credit_management.store.journal import EventLog
+from credit_management.store.paths import Paths
+from credit_management.store.state import State, StateStore, run_lock
+from credit_management.tmux.gateway import PaneInfo, Tmux
+from credit_management.tmux.typist import Delivery, deliver
 
 SHELLS = frozenset({"bash", "zsh", "sh", "fish", "dash", "ksh", "tcsh", "csh", "login"})
 ORCHESTRATOR_PREFIX = "[credit-monitor] "

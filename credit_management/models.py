@@ -6,6 +6,8 @@ other module can pass them around typed. No I/O and no clock reads happen here.
 
 from __future__ import annotations
 
+import fnmatch
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -282,3 +284,48 @@ def set_status(
     record.history.append(entry)
     del record.history[:-HISTORY_LIMIT]
     return entry
+
+
+HOOK_DEFAULT_TIMEOUT = 10.0
+HOOK_DEFAULT_RETRIES = 2
+
+
+@dataclass(frozen=True)
+class HookSpec:
+    """One hook: which events it wants (fnmatch patterns) and what to run or call."""
+
+    events: Sequence[str] = ("*",)
+    command: Sequence[str] | None = None
+    url: str | None = None
+    timeout: float = HOOK_DEFAULT_TIMEOUT
+    retries: int = HOOK_DEFAULT_RETRIES
+
+    def __post_init__(self) -> None:
+        # Stored as tuples so a spec is hashable and cannot change under a running hook.
+        object.__setattr__(self, "events", tuple(self.events))
+        if self.command is not None:
+            object.__setattr__(self, "command", tuple(self.command))
+        if (self.command is None) == (self.url is None):
+            raise ValueError("a hook needs exactly one of command or url")
+        if self.command is not None and not self.command:
+            raise ValueError("a hook command needs at least the program name")
+
+    def matches(self, event: str) -> bool:
+        """True when one of the patterns matches `event` (case-sensitive)."""
+        return any(fnmatch.fnmatchcase(event, pattern) for pattern in self.events)
+
+    def describe(self) -> str:
+        """A short human name for logs: the URL or the command line."""
+        if self.url is not None:
+            return self.url
+        assert self.command is not None
+        return " ".join(self.command)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "events": list(self.events),
+            "command": list(self.command) if self.command is not None else None,
+            "url": self.url,
+            "timeout": self.timeout,
+            "retries": self.retries,
+        }

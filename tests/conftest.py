@@ -9,11 +9,11 @@ import os
 import shutil
 import subprocess
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import libtmux
 import pytest
 
 TMUX = shutil.which("tmux")
@@ -21,20 +21,28 @@ TMUX = shutil.which("tmux")
 
 @dataclass
 class TmuxTestServer:
-    """A private tmux server (`tmux -L socket`) started with no user configuration."""
+    """A private tmux server from libtmux's pytest plugin, with a first session `main`.
 
-    socket: str
+    `cmd` runs a tmux command on it through libtmux (an argument list, never a shell string)
+    and returns it as a `CompletedProcess`, raising on failure unless `check=False`.
+    """
+
+    server: libtmux.Server
     home: Path
 
+    @property
+    def socket(self) -> str:
+        assert self.server.socket_name is not None
+        return self.server.socket_name
+
     def cmd(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        assert TMUX is not None
-        return subprocess.run(
-            [TMUX, "-L", self.socket, *args],
-            capture_output=True,
-            text=True,
-            check=check,
-            timeout=20,
-        )
+        result = self.server.cmd(*args)
+        stdout = "".join(f"{line}\n" for line in result.stdout)
+        stderr = "".join(f"{line}\n" for line in result.stderr)
+        returncode = int(result.returncode or 0)
+        if check and returncode != 0:
+            raise subprocess.CalledProcessError(returncode, ["tmux", *args], stdout, stderr)
+        return subprocess.CompletedProcess(["tmux", *args], returncode, stdout, stderr)
 
     def new_window(self, session: str, name: str, command: list[str] | None = None) -> str:
         """Create a window running `command` (default: a shell); returns `session:index`."""
@@ -59,13 +67,11 @@ class TmuxTestServer:
         raise AssertionError(f"{needle!r} never appeared in {target}:\n{text}")
 
 
-def _start_server(socket: str, home: Path) -> TmuxTestServer:
-    server = TmuxTestServer(socket=socket, home=home)
-    server.cmd(
-        "-f", "/dev/null", "new-session", "-d", "-s", "main", "-n", "shell", "-x", "200", "-y", "50"
-    )
-    # Keep windows of exited commands visible as dead panes only when a test asks for it.
-    return server
+def _start_server(server: libtmux.Server, home: Path) -> TmuxTestServer:
+    server.config_file = "/dev/null"  # no user or system tmux.conf leaks in
+    started = TmuxTestServer(server=server, home=home)
+    started.cmd("new-session", "-d", "-s", "main", "-n", "shell", "-x", "200", "-y", "50")
+    return started
 
 
 @pytest.fixture
@@ -89,35 +95,26 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def tmux_server(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TmuxTestServer]:
-    """A real tmux server on a random private socket, killed at teardown."""
+def tmux_server(
+    isolated_home: Path, TestServer: type[libtmux.Server], monkeypatch: pytest.MonkeyPatch
+) -> TmuxTestServer:
+    """A real tmux server on a private socket (libtmux's plugin kills it at teardown)."""
     if TMUX is None:
         pytest.skip("tmux is not installed (make test installs it)")
-    socket = f"cmtest-{uuid.uuid4().hex[:10]}"
-    server = _start_server(socket, Path(os.environ["HOME"]))
-    monkeypatch.setenv("CREDIT_MONITOR_TMUX_SOCKET", socket)
-    try:
-        yield server
-    finally:
-        server.cmd("kill-server", check=False)
+    started = _start_server(TestServer(), Path(os.environ["HOME"]))
+    monkeypatch.setenv("CREDIT_MONITOR_TMUX_SOCKET", started.socket)
+    return started
 
 
 @pytest.fixture
 def make_tmux_server(
-    isolated_home: Path,
-) -> Iterator[Callable[[], TmuxTestServer]]:
-    """Factory for tests that need more than one server; all are killed at teardown."""
+    isolated_home: Path, TestServer: type[libtmux.Server]
+) -> Callable[[], TmuxTestServer]:
+    """Factory for tests that need more than one server; libtmux kills all at teardown."""
     if TMUX is None:
         pytest.skip("tmux is not installed (make test installs it)")
-    started: list[TmuxTestServer] = []
 
     def factory() -> TmuxTestServer:
-        server = _start_server(f"cmtest-{uuid.uuid4().hex[:10]}", Path(os.environ["HOME"]))
-        started.append(server)
-        return server
+        return _start_server(TestServer(), Path(os.environ["HOME"]))
 
-    try:
-        yield factory
-    finally:
-        for server in started:
-            server.cmd("kill-server", check=False)
+    return factory

@@ -12,12 +12,11 @@ from click.testing import CliRunner, Result
 from conftest import TmuxTestServer
 
 from credit_management.cli import cli
-from credit_management.clock import SystemClock
-from credit_management.config import load_settings
+from credit_management.clock import SystemClock, host_zone
 from credit_management.credit_monitor import Supervisor
-from credit_management.paths import Paths
-from credit_management.resets import host_zone
-from credit_management.tmux import Tmux
+from credit_management.store.config import load_settings
+from credit_management.store.paths import Paths
+from credit_management.tmux.gateway import Tmux
 
 CLI = Path(sys.executable).with_name("credit-monitor")
 # What each simulated agent shows once its input box is drawn.
@@ -36,7 +35,7 @@ def start_sim(
     command += ["-t", "main:", "-n", name]
     for key, value in (env or {}).items():
         command += ["-e", f"{key}={value}"]
-    command += [sys.executable, "-m", "credit_management.simulator", "--name", name]
+    command += [sys.executable, "-m", "credit_management", "simulate", "--name", name]
     command += ["--think", "0.05", "--state-file", str(state_file), *args]
     target = server.cmd(*command).stdout.strip()
     provider = args[args.index("--provider") + 1]

@@ -15,17 +15,16 @@ from typing import Any
 
 from conftest import TmuxTestServer
 
-from credit_management.clock import SystemClock
-from credit_management.config import load_settings
+from credit_management.clock import SystemClock, host_zone
 from credit_management.credit_monitor import Supervisor
-from credit_management.events import EventLog
 from credit_management.models import parse_iso
-from credit_management.paths import Paths
-from credit_management.resets import host_zone
-from credit_management.state import State, StateStore
-from credit_management.tmux import Tmux
+from credit_management.store.config import load_settings
+from credit_management.store.journal import EventLog
+from credit_management.store.paths import Paths
+from credit_management.store.state import State, StateStore
+from credit_management.tmux.gateway import Tmux
 
-SIMULATOR = [sys.executable, "-m", "credit_management.simulator"]
+SIMULATOR = [sys.executable, "-m", "credit_management", "simulate"]
 BIN = Path(sys.executable).parent
 # What each simulated agent shows once its input box is drawn.
 READY = {"claude": "? for shortcuts", "codex": "⏎ send", "gemini": "context left"}

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from credit_management.config import (
+from credit_management.errors import ConfigError
+from credit_management.models import HookSpec
+from credit_management.store.config import (
     DEFAULT_RESUME_MESSAGE,
     Settings,
     load_settings,
     setting_names,
 )
-from credit_management.errors import ConfigError
-from credit_management.hooks import HookSpec
-from credit_management.paths import Paths
+from credit_management.store.paths import Paths
 
 CLI = Path(sys.executable).with_name("credit-monitor")
 

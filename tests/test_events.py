@@ -9,7 +9,7 @@ import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from credit_management.events import EventLog
+from credit_management.store.journal import EventLog
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -65,7 +65,7 @@ def test_concurrent_writers_never_interleave_lines(tmp_path: Path) -> None:
         import sys
         from datetime import UTC, datetime
         from pathlib import Path
-        from credit_management.events import EventLog
+        from credit_management.store.journal import EventLog
         log = EventLog(Path(sys.argv[1]), max_bytes=10**9)
         writer = int(sys.argv[2])
         for number in range(150):
@@ -115,7 +115,7 @@ def test_rotation_under_concurrent_writers_loses_nothing_it_keeps(tmp_path: Path
         import sys
         from datetime import UTC, datetime
         from pathlib import Path
-        from credit_management.events import EventLog
+        from credit_management.store.journal import EventLog
         log = EventLog(Path(sys.argv[1]), max_bytes=20_000, backups=100)
         for number in range(100):
             log.append("credit.warning", now=datetime.now(UTC), target=f"w:{sys.argv[2]}",

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from credit_management.events import EventLog
-from credit_management.hooks import HookSpec, fire_hooks, make_payload
+from credit_management.notify.hooks import HookSpec, fire_hooks, make_payload
+from credit_management.store.journal import EventLog
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 PY = sys.executable

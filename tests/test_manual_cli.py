@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from conftest import TmuxTestServer
 
-from credit_management.events import EventLog
 from credit_management.models import Alert, Status
-from credit_management.paths import Paths
-from credit_management.state import StateStore
+from credit_management.store.journal import EventLog
+from credit_management.store.paths import Paths
+from credit_management.store.state import StateStore
 
 CLI = Path(sys.executable).with_name("credit-monitor")
 NOW = "2026-11-21T12:00:00+00:00"
@@ -220,7 +220,7 @@ def test_bad_until_is_refused_and_changes_nothing(
 def test_resume_without_force_is_a_verified_resume(
     tmux_server: TmuxTestServer, isolated_home: Path
 ) -> None:
-    simulator = [sys.executable, "-m", "credit_management.simulator", "--provider", "claude"]
+    simulator = [sys.executable, "-m", "credit_management", "simulate", "--provider", "claude"]
     target = tmux_server.new_window("main", "agent", [*simulator, "--limit-after", "50"])
     tmux_server.wait_for_text(target, ">")
     isolated_home.mkdir(parents=True, exist_ok=True)

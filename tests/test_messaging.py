@@ -8,28 +8,24 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from credit_management.delivery import InputRow, enter_pause
 from credit_management.errors import InputError
-from credit_management.messaging import (
+from credit_management.messaging.queue import (
     add_schedule,
     cancel_schedule,
-    check_text,
-    clock_text,
     describe_hold,
     drop_queued,
     enqueue,
     held_notes,
     hold_of,
     new_id,
-    parse_when,
     pause_conflict,
-    preview,
     queued,
     schedules,
-    span_text,
 )
+from credit_management.messaging.text import check_text, clock_text, parse_when, preview, span_text
 from credit_management.models import AgentRecord, QueuedMessage, Status, iso
-from credit_management.state import State
+from credit_management.store.state import State
+from credit_management.tmux.typist import InputRow, enter_pause
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 

@@ -15,11 +15,11 @@ from messaging_support import invoke, run_cli, start_sim, supervisor
 from monitor_support import prompts, records, wait_until
 
 from credit_management.clock import SystemClock
-from credit_management.config import DEFAULT_RESUME_MESSAGE, DEFAULT_TEST_MESSAGE
-from credit_management.events import EventLog
 from credit_management.models import Status
-from credit_management.paths import Paths
-from credit_management.state import StateStore
+from credit_management.store.config import DEFAULT_RESUME_MESSAGE, DEFAULT_TEST_MESSAGE
+from credit_management.store.journal import EventLog
+from credit_management.store.paths import Paths
+from credit_management.store.state import StateStore
 
 
 def load(home: Path) -> StateStore:

@@ -33,13 +33,13 @@ from monitor_support import (
     wait_until,
 )
 
-from credit_management import policy
 from credit_management.clock import SystemClock
-from credit_management.config import DEFAULT_RESUME_MESSAGE, DEFAULT_TEST_MESSAGE
 from credit_management.errors import TmuxError
-from credit_management.messaging import send_or_queue
+from credit_management.lifecycle import policy
+from credit_management.messaging.send import send_or_queue
 from credit_management.models import Status, parse_iso
-from credit_management.tmux import Tmux
+from credit_management.store.config import DEFAULT_RESUME_MESSAGE, DEFAULT_TEST_MESSAGE
+from credit_management.tmux.gateway import Tmux
 
 TEST = DEFAULT_TEST_MESSAGE
 RESUME = DEFAULT_RESUME_MESSAGE

@@ -31,8 +31,8 @@ from monitor_support import (
 )
 
 from credit_management.clock import SystemClock
-from credit_management.config import DEFAULT_TEST_MESSAGE
 from credit_management.models import Status, parse_iso
+from credit_management.store.config import DEFAULT_TEST_MESSAGE
 
 TEST = DEFAULT_TEST_MESSAGE
 CLAUDE_NOW = ["--provider", "claude", "--limit-after", "0", "--tz", "UTC"]

@@ -6,17 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from credit_management import policy
-from credit_management.models import (
-    HISTORY_LIMIT,
-    AgentRecord,
-    Kind,
-    QueuedMessage,
-    Signal,
-    Status,
-    parse_iso,
-)
-from credit_management.policy import (
+from credit_management.lifecycle import policy
+from credit_management.lifecycle.policy import (
     DeliverQueued,
     Emit,
     Observation,
@@ -25,6 +16,15 @@ from credit_management.policy import (
     ResolveAlert,
     StartResume,
     TellOrchestrator,
+)
+from credit_management.models import (
+    HISTORY_LIMIT,
+    AgentRecord,
+    Kind,
+    QueuedMessage,
+    Signal,
+    Status,
+    parse_iso,
 )
 
 NOW = datetime(2026, 11, 21, 20, 0, tzinfo=UTC)

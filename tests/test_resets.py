@@ -1,4 +1,4 @@
-"""Tests for credit_management.resets: printed reset phrases to aware datetimes.
+"""Tests for credit_management.detect.resets: printed reset phrases to aware datetimes.
 
 Every case uses a fixed `now`. Expected values are ISO strings so that both the instant and the
 offset the result carries are checked.
@@ -10,17 +10,15 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
-import pytz
 from dateutil import tz as dateutil_tz
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credit_management.errors import InputError
-from credit_management.resets import (
+from credit_management.clock import host_zone
+from credit_management.detect.resets import (
     format_until,
     from_epoch,
     get_zone,
-    host_zone,
     localize,
     next_cycle_reset,
     occurrences,
@@ -28,10 +26,11 @@ from credit_management.resets import (
     parse_hhmm,
     resolve_reset,
 )
+from credit_management.errors import InputError
 
-DENVER = pytz.timezone("America/Denver")
-MADRID = pytz.timezone("Europe/Madrid")
-TOKYO = pytz.timezone("Asia/Tokyo")
+DENVER = ZoneInfo("America/Denver")
+MADRID = ZoneInfo("Europe/Madrid")
+TOKYO = ZoneInfo("Asia/Tokyo")
 # Monday 2026-06-15 12:00 UTC: Tokyo 21:00, Auckland 00:00 (16th), Kolkata 17:30, Madrid 14:00,
 # Denver 06:00, Los Angeles 05:00, Etc/GMT+5 07:00.
 JUNE = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
@@ -194,7 +193,6 @@ def test_exactly_now_is_now_and_a_minute_later_is_tomorrow() -> None:
 
 
 NEW_YORK_IMPLEMENTATIONS = [
-    pytz.timezone("America/New_York"),
     ZoneInfo("America/New_York"),
     dateutil_tz.gettz("America/New_York"),
 ]
@@ -218,7 +216,7 @@ US_DST_CASES = [
 ]
 
 
-@pytest.mark.parametrize("host", NEW_YORK_IMPLEMENTATIONS, ids=["pytz", "zoneinfo", "dateutil"])
+@pytest.mark.parametrize("host", NEW_YORK_IMPLEMENTATIONS, ids=["zoneinfo", "dateutil"])
 @pytest.mark.parametrize(("now", "phrase", "expected"), US_DST_CASES)
 def test_us_dst_transitions_in_host_zone(
     now: str, phrase: str, expected: str, host: tzinfo
@@ -494,7 +492,7 @@ def test_host_zone_names_and_local_default(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_localize_gap_and_overlap() -> None:
-    new_york = pytz.timezone("America/New_York")
+    new_york = ZoneInfo("America/New_York")
     gap = localize(datetime(2026, 3, 8, 2, 30), new_york)
     assert gap.isoformat() == "2026-03-08T03:30:00-04:00"
     both = occurrences(datetime(2026, 11, 1, 1, 30), ZoneInfo("America/New_York"))
@@ -603,7 +601,7 @@ def test_time_of_day_is_within_a_day_ahead(
     result = resolve_reset(f"{clock} ({zone_name})", now, DENVER)
     assert result is not None
     assert now - timedelta(minutes=1) < result <= now + timedelta(hours=25)
-    zone = pytz.timezone(zone_name)
+    zone = ZoneInfo(zone_name)
     assert result.utcoffset() == result.astimezone(zone).utcoffset()
     wall = result.astimezone(zone)
     shift = (wall.hour * 60 + wall.minute - hour * 60 - minute) % 1440

@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from conftest import TmuxTestServer
 from monitor_support import load_state, monitor, paths_of, start_program
 
-from credit_management import policy
 from credit_management.cli import cli
 from credit_management.clock import SystemClock
+from credit_management.lifecycle import policy
 from credit_management.models import AgentRecord, Kind, QueuedMessage, Signal, Status
-from credit_management.state import StateStore
+from credit_management.store.state import StateStore
 
 NOW = datetime(2026, 11, 21, 20, 0, tzinfo=UTC)
 

@@ -13,10 +13,10 @@ import pytest
 from conftest import TmuxTestServer
 from messaging_support import invoke, run_cli
 
-from credit_management.events import EventLog
 from credit_management.models import QueuedMessage, Status, iso, parse_iso
-from credit_management.paths import Paths
-from credit_management.state import StateStore
+from credit_management.store.journal import EventLog
+from credit_management.store.paths import Paths
+from credit_management.store.state import StateStore
 
 
 def store(home: Path) -> StateStore:

@@ -15,11 +15,11 @@ from conftest import TmuxTestServer
 from messaging_support import invoke, run_cli, start_sim
 from monitor_support import prompts, records
 
-from credit_management.events import EventLog
-from credit_management.messaging import enqueue
+from credit_management.messaging.queue import enqueue
 from credit_management.models import Status, iso
-from credit_management.paths import Paths
-from credit_management.state import StateStore
+from credit_management.store.journal import EventLog
+from credit_management.store.paths import Paths
+from credit_management.store.state import StateStore
 
 AWKWARD = [
     "C-c",

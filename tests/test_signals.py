@@ -15,9 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credit_management.models import Kind, Signal
-from credit_management.screen import Role, clean, rows_of
-from credit_management.signals import (
+from credit_management.detect.screen import Role, clean, rows_of
+from credit_management.detect.signals import (
     at_shell_prompt,
     classify,
     forget_cached,
@@ -25,6 +24,7 @@ from credit_management.signals import (
     limit_menu_open,
     text_since,
 )
+from credit_management.models import Kind, Signal
 
 DENVER = ZoneInfo("America/Denver")
 NOW = datetime(2026, 11, 21, 13, 30, tzinfo=DENVER)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from credit_management.clock import host_zone
+from credit_management.detect.signals import classify
 from credit_management.models import Kind, parse_iso
-from credit_management.resets import host_zone
-from credit_management.signals import classify
 
 CORPUS = Path(__file__).parent / "corpus"
 REQUIRED = ("source", "now", "tz", "kind")

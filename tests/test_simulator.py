@@ -23,10 +23,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from credit_management.cli import cli
-from credit_management.cli.simulate import Keys, local_zone_name
-from credit_management.clock import FakeClock
+from credit_management.clock import FakeClock, local_zone_name
 from credit_management.errors import InputError
-from credit_management.simulator import (
+from credit_management.sim.agent import (
     SimConfig,
     Simulator,
     codex_duration,
@@ -35,6 +34,7 @@ from credit_management.simulator import (
     ordinal,
     prompt_box,
 )
+from credit_management.sim.runner import Keys
 
 START = datetime(2026, 7, 1, 14, 2, 10, tzinfo=UTC)  # Lisbon 15:02:10, Los Angeles 07:02:10
 
@@ -399,7 +399,7 @@ SCREENS: list[tuple[str, dict[str, Any]]] = [
 
 @pytest.mark.parametrize(("provider", "options"), SCREENS)
 def test_classify_reads_the_simulated_limit(provider: str, options: dict[str, Any]) -> None:
-    signals = pytest.importorskip("credit_management.signals")
+    signals = pytest.importorskip("credit_management.detect.signals")
     from credit_management.models import Kind
 
     zone = "America/Los_Angeles"
@@ -421,7 +421,7 @@ def test_classify_reads_the_simulated_limit(provider: str, options: dict[str, An
 
 
 def test_classify_reads_auto_continue_and_plain_answers() -> None:
-    signals = pytest.importorskip("credit_management.signals")
+    signals = pytest.importorskip("credit_management.detect.signals")
     from credit_management.models import Kind
 
     zone = ZoneInfo("Europe/Lisbon")
@@ -494,7 +494,7 @@ def run_module(
     args: list[str], stdin: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "credit_management.simulator", *args],
+        [sys.executable, "-m", "credit_management", "simulate", *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -575,7 +575,7 @@ def start_agent(
     command += ["-t", "main:", "-n", name]
     for key, value in (env or {}).items():
         command += ["-e", f"{key}={value}"]
-    command += [sys.executable, "-m", "credit_management.simulator", "--name", name, *args]
+    command += [sys.executable, "-m", "credit_management", "simulate", "--name", name, *args]
     target = server.cmd(*command).stdout.strip()
     server.cmd("set-option", "-w", "-t", target, "remain-on-exit", "on")
     return target
@@ -839,7 +839,7 @@ def test_limit_menu_in_tmux_eats_typed_text_until_closed(
         "1",
         "cancel",
     ]
-    signals = pytest.importorskip("credit_management.signals")
+    signals = pytest.importorskip("credit_management.detect.signals")
     assert not signals.limit_menu_open(text)
 
 

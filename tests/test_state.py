@@ -29,8 +29,8 @@ from credit_management.models import (
     Status,
     set_status,
 )
-from credit_management.paths import Paths
-from credit_management.state import CURRENT_VERSION, State, StateStore, run_lock
+from credit_management.store.paths import Paths
+from credit_management.store.state import CURRENT_VERSION, State, StateStore, run_lock
 
 NOW = datetime(2026, 11, 21, 23, 59, 59, tzinfo=UTC)
 CLI = Path(sys.executable).with_name("credit-monitor")
@@ -290,8 +290,8 @@ def test_transaction_waits_for_the_lock_then_reports_who_holds_it(
     holder = run_python(
         """
         import sys, time
-        from credit_management.paths import Paths
-        from credit_management.state import StateStore
+        from credit_management.store.paths import Paths
+        from credit_management.store.state import StateStore
         from pathlib import Path
         store = StateStore(Paths(Path(sys.argv[1]), "--home"))
         with store.transaction() as state:
@@ -325,8 +325,8 @@ def test_thirty_processes_changing_thirty_agents_all_land(paths: Paths) -> None:
         import sys
         from pathlib import Path
         from credit_management.models import Status
-        from credit_management.paths import Paths
-        from credit_management.state import StateStore
+        from credit_management.store.paths import Paths
+        from credit_management.store.state import StateStore
         number = int(sys.argv[2])
         store = StateStore(Paths(Path(sys.argv[1]), "--home"))
         for round in range(5):
@@ -352,8 +352,8 @@ def test_kill_9_during_writes_always_leaves_a_file_that_parses(paths: Paths) -> 
         import sys
         from pathlib import Path
         from credit_management.models import Status
-        from credit_management.paths import Paths
-        from credit_management.state import StateStore
+        from credit_management.store.paths import Paths
+        from credit_management.store.state import StateStore
         store = StateStore(Paths(Path(sys.argv[1]), "--home"))
         number = 0
         print("writing", flush=True)
@@ -396,8 +396,8 @@ def test_run_lock_lets_one_run_in_and_names_the_holder(paths: Paths) -> None:
         """
         import sys, time
         from pathlib import Path
-        from credit_management.paths import Paths
-        from credit_management.state import run_lock
+        from credit_management.store.paths import Paths
+        from credit_management.store.state import run_lock
         with run_lock(Paths(Path(sys.argv[1]), "--home")):
             print("held", flush=True)
             time.sleep(30)
@@ -440,7 +440,7 @@ def test_a_failed_replace_keeps_the_old_file_and_says_so(
     def no_replace(source: str, destination: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("credit_management.state.os.replace", no_replace)
+    monkeypatch.setattr("credit_management.store.state.os.replace", no_replace)
     with pytest.raises(StateError, match=r"cannot write state file .*No space left"):
         with store.transaction() as state:
             state.agent("s:2")

@@ -19,7 +19,7 @@ from conftest import TmuxTestServer
 
 from credit_management.clock import FakeClock, SystemClock
 from credit_management.errors import InputError, TargetError, TmuxError
-from credit_management.tmux import PaneInfo, Tmux, check_message, pane_alive, resolve_in
+from credit_management.tmux.gateway import PaneInfo, Tmux, check_message, pane_alive, resolve_in
 
 # Puts the terminal in raw mode (as a TUI agent does) and appends every byte it receives to a
 # file, so a test sees exactly what a send delivered and whether Enter (CR) came with it.

@@ -30,14 +30,14 @@ from click.testing import CliRunner
 
 from credit_management.cli import cli
 from credit_management.clock import Clock, FakeClock, SystemClock
-from credit_management.config import Settings
 from credit_management.credit_monitor import Supervisor
 from credit_management.errors import InputError
-from credit_management.events import EventLog
 from credit_management.models import AgentRecord, Alert, Status, iso, set_status
-from credit_management.paths import Paths
-from credit_management.state import StateStore
-from credit_management.tmux import Tmux
+from credit_management.store.config import Settings
+from credit_management.store.journal import EventLog
+from credit_management.store.paths import Paths
+from credit_management.store.state import StateStore
+from credit_management.tmux.gateway import Tmux
 from credit_management.web import check_bind, create_server
 from credit_management.web.server import DashboardServer, is_loopback
 from credit_management.web.service import Dashboard
@@ -208,7 +208,7 @@ def exhaust_simulated_agent(tmux: Any, paths: Paths) -> tuple[str, Settings]:
         tmux.new_window(
             "main",
             "claude",
-            [sys.executable, "-m", "credit_management.simulator", *SIMULATED_CLAUDE],
+            [sys.executable, "-m", "credit_management", "simulate", *SIMULATED_CLAUDE],
         )
     )
     tmux.wait_for_text(target, "Welcome to Claude Code")

@@ -28,10 +28,10 @@ from test_web_api import (
 )
 
 from credit_management.clock import Clock, SystemClock
-from credit_management.config import Settings
 from credit_management.models import Status, iso, set_status
-from credit_management.paths import Paths
-from credit_management.state import StateStore
+from credit_management.store.config import Settings
+from credit_management.store.paths import Paths
+from credit_management.store.state import StateStore
 from credit_management.web.server import DashboardServer
 from credit_management.web.service import Dashboard
 

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from credit_management.errors import CreditError
-from credit_management.paths import Paths, resolve_paths
+from credit_management.store.paths import Paths, resolve_paths
 
 SOCKET_ENV = "CREDIT_MONITOR_TMUX_SOCKET"
 DEBUG_ENV = "CREDIT_MONITOR_DEBUG"

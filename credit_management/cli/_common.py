@@ -12,10 +12,10 @@ import click
 
 from credit_management.cli import CliContext
 from credit_management.clock import SystemClock
-from credit_management.config import load_settings
 from credit_management.credit_monitor import Supervisor
-from credit_management.resets import format_until
-from credit_management.tmux import Tmux
+from credit_management.detect.resets import format_until
+from credit_management.store.config import load_settings
+from credit_management.tmux.gateway import Tmux
 
 
 def build_supervisor(obj: CliContext, overrides: Mapping[str, object] | None = None) -> Supervisor:

@@ -14,11 +14,11 @@ from typing import BinaryIO
 
 import click
 
-from credit_management import signals
-from credit_management.clock import SystemClock
+from credit_management.clock import SystemClock, host_zone
+from credit_management.detect import signals
+from credit_management.detect.resets import localize
 from credit_management.errors import InputError
 from credit_management.models import Kind, Signal
-from credit_management.resets import host_zone, localize
 
 # Only the end of a capture matters (signals reads its last rows); this keeps a runaway
 # input from costing more than a few milliseconds to take in.

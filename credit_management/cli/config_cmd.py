@@ -7,7 +7,7 @@ import json
 import click
 
 from credit_management.cli import CliContext
-from credit_management.config import load_settings
+from credit_management.store.config import load_settings
 
 
 @click.command()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from credit_management import crontab
 from credit_management.cli import CliContext
-from credit_management.config import load_settings
+from credit_management.service import cron as crontab
+from credit_management.store.config import load_settings
 
 
 @click.group()

@@ -8,7 +8,7 @@ import time
 
 import click
 
-from credit_management.demo import INTERVAL, Demo, summary
+from credit_management.sim.demo import INTERVAL, Demo, summary
 
 
 @click.command()

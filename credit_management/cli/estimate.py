@@ -6,8 +6,8 @@ import click
 
 from credit_management.cli import CliContext
 from credit_management.cli._common import build_supervisor, echo_json, until_text
+from credit_management.control.overview import estimate_resets
 from credit_management.errors import TargetError, TmuxError
-from credit_management.overview import estimate_resets
 
 BASIS_TEXT = {
     "printed": "as the agent printed it",

@@ -8,7 +8,7 @@ import click
 
 from credit_management.cli import CliContext
 from credit_management.cli._common import build_supervisor, echo_json, until_text
-from credit_management.overview import agent_health
+from credit_management.control.overview import agent_health
 
 
 @click.command()

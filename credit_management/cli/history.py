@@ -8,8 +8,8 @@ from typing import Any
 import click
 
 from credit_management.cli import CliContext
-from credit_management.events import EventLog
-from credit_management.manual import history_events
+from credit_management.control.manual import history_events
+from credit_management.store.journal import EventLog
 
 
 @click.command()
@@ -22,7 +22,9 @@ def history(obj: CliContext, target: str | None, as_json: bool, limit: int | Non
     log = EventLog(obj.paths.events_log)
 
     def resolve(text: str) -> str:
-        from credit_management.tmux import Tmux  # only when the text needs tmux to mean anything
+        from credit_management.tmux.gateway import (
+            Tmux,  # only when the text needs tmux to mean anything
+        )
 
         return Tmux(obj.socket).resolve_target(text).target
 

@@ -9,23 +9,13 @@ import click
 
 from credit_management.cli import CliContext
 from credit_management.cli._default_group import DefaultGroup, echo_json, table
-from credit_management.clock import SystemClock
-from credit_management.events import EventLog
-from credit_management.messaging import (
-    Held,
-    clock_text,
-    describe_hold,
-    drop_message,
-    hold_of,
-    parse_instant,
-    preview,
-    queued,
-    resolve_listing_target,
-    schedules,
-)
-from credit_management.resets import host_zone
-from credit_management.state import State, StateStore
-from credit_management.tmux import Tmux
+from credit_management.clock import SystemClock, host_zone
+from credit_management.messaging.queue import Held, describe_hold, hold_of, queued, schedules
+from credit_management.messaging.send import drop_message, resolve_listing_target
+from credit_management.messaging.text import clock_text, parse_instant, preview
+from credit_management.store.journal import EventLog
+from credit_management.store.state import State, StateStore
+from credit_management.tmux.gateway import Tmux
 
 
 @click.group(

@@ -6,8 +6,8 @@ import click
 
 from credit_management.cli import CliContext
 from credit_management.cli._common import build_supervisor
-from credit_management.manual import resume_agent
-from credit_management.tmux import Tmux
+from credit_management.control.manual import resume_agent
+from credit_management.tmux.gateway import Tmux
 
 
 @click.command()

@@ -7,7 +7,7 @@ import click
 from credit_management.cli import CliContext
 from credit_management.cli._common import build_supervisor, echo_json
 from credit_management.errors import LockBusy
-from credit_management.state import run_lock
+from credit_management.store.state import run_lock
 
 
 @click.command()

@@ -13,25 +13,19 @@ import click
 
 from credit_management.cli import CliContext
 from credit_management.cli._default_group import DefaultGroup, echo_json, table
-from credit_management.clock import SystemClock
-from credit_management.events import EventLog
-from credit_management.messaging import (
+from credit_management.clock import SystemClock, host_zone
+from credit_management.messaging.queue import (
     PauseConflict,
-    cancel_note,
-    clock_text,
     describe_hold,
     held_notes,
     hold_of,
-    parse_instant,
-    preview,
-    resolve_listing_target,
-    schedule_note,
     schedules,
-    span_text,
 )
-from credit_management.resets import host_zone
-from credit_management.state import StateStore
-from credit_management.tmux import Tmux
+from credit_management.messaging.send import cancel_note, resolve_listing_target, schedule_note
+from credit_management.messaging.text import clock_text, parse_instant, preview, span_text
+from credit_management.store.journal import EventLog
+from credit_management.store.state import StateStore
+from credit_management.tmux.gateway import Tmux
 
 STRICT_ALIAS = "schedule_credit_aware"
 

@@ -7,13 +7,13 @@ import click
 
 from credit_management.cli import CliContext
 from credit_management.cli._default_group import echo_json
-from credit_management.clock import SystemClock
-from credit_management.events import EventLog
-from credit_management.messaging import SendResult, describe_hold, send_or_queue
+from credit_management.clock import SystemClock, host_zone
+from credit_management.messaging.queue import describe_hold
+from credit_management.messaging.send import SendResult, send_or_queue
 from credit_management.models import iso
-from credit_management.resets import host_zone
-from credit_management.state import StateStore
-from credit_management.tmux import Tmux
+from credit_management.store.journal import EventLog
+from credit_management.store.state import StateStore
+from credit_management.tmux.gateway import Tmux
 
 
 @click.command()

@@ -10,8 +10,8 @@ import click
 from credit_management.cli import CliContext
 from credit_management.cli._common import until_text
 from credit_management.clock import SystemClock
-from credit_management.manual import status_report
-from credit_management.state import StateStore
+from credit_management.control.manual import status_report
+from credit_management.store.state import StateStore
 
 
 @click.command()

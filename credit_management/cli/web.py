@@ -13,7 +13,7 @@ from types import FrameType
 import click
 
 from credit_management.cli import CliContext
-from credit_management.config import load_settings
+from credit_management.store.config import load_settings
 from credit_management.web import check_bind, create_server
 from credit_management.web.service import Dashboard
 

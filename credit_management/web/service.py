@@ -15,14 +15,14 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from credit_management.clock import Clock, SystemClock
-from credit_management.config import Settings
-from credit_management.delivery import deliver
 from credit_management.errors import CreditError, InputError, StateError
-from credit_management.events import EventLog
 from credit_management.models import AgentRecord, Status, iso, parse_iso
-from credit_management.paths import Paths
-from credit_management.state import State, StateStore
-from credit_management.tmux import Tmux
+from credit_management.store.config import Settings
+from credit_management.store.journal import EventLog
+from credit_management.store.paths import Paths
+from credit_management.store.state import State, StateStore
+from credit_management.tmux.gateway import Tmux
+from credit_management.tmux.typist import deliver
 from credit_management.web import views
 
 DISMISSED = "dismissed"

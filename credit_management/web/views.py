@@ -14,7 +14,7 @@ from typing import Any
 
 from credit_management.errors import InputError
 from credit_management.models import AgentRecord, Alert, iso, parse_iso
-from credit_management.state import State
+from credit_management.store.state import State
 
 # The public contract of GET /api/credit-alerts: each alert has exactly these fields.
 ALERT_FIELDS = (

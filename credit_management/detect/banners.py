@@ -15,11 +15,10 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import lru_cache
 
-from credit_management import patterns as P
-from credit_management import payloads
-from credit_management.models import Kind
-from credit_management.resets import parse_duration
-from credit_management.screen import (
+from credit_management.detect import patterns as P
+from credit_management.detect import payloads
+from credit_management.detect.resets import parse_duration
+from credit_management.detect.screen import (
     MAX_JOIN,
     Role,
     Row,
@@ -27,6 +26,7 @@ from credit_management.screen import (
     glued_breaks,
     join,
 )
+from credit_management.models import Kind
 
 MAX_JSON_ROWS = 80  # a pretty-printed error body may span this many rows
 MAX_LINE = 8_000  # and a logical line this many characters

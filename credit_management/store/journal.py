@@ -8,10 +8,8 @@ reading skips a line that is torn or not JSON instead of failing. Nothing here d
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 
 from credit_management.errors import StateError
 from credit_management.models import iso
+from credit_management.store.locks import file_lock
 
 # Every event name the tool writes; hooks match these with fnmatch patterns.
 EVENT_NAMES: tuple[str, ...] = (
@@ -47,7 +46,6 @@ EVENT_NAMES: tuple[str, ...] = (
 # Logging must never stall the monitor: after this long the line is written without the lock
 # (it is still whole; only rotation is skipped).
 _LOCK_WAIT_SECONDS = 5.0
-_LOCK_POLL_SECONDS = 0.005
 
 
 class EventLog:
@@ -142,25 +140,8 @@ class EventLog:
 
     @contextlib.contextmanager
     def _lock(self) -> Iterator[bool]:
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        try:
-            deadline = time.monotonic() + _LOCK_WAIT_SECONDS
-            locked = False
-            while not locked:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    locked = True
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        break
-                    time.sleep(_LOCK_POLL_SECONDS)
-            try:
-                yield locked
-            finally:
-                if locked:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+        with file_lock(self.lock_path, _LOCK_WAIT_SECONDS) as lock:
+            yield lock.locked
 
 
 def _parse_line(line: str) -> dict[str, Any] | None:

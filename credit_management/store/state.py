@@ -10,12 +10,9 @@ that keeps two monitor runs from acting at once.
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import json
 import os
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -33,7 +30,8 @@ from credit_management.models import (
     Status,
     iso,
 )
-from credit_management.paths import Paths
+from credit_management.store.locks import file_lock
+from credit_management.store.paths import Paths
 
 CURRENT_VERSION = 1
 DEFAULT_RESET_TIMES: tuple[str, ...] = ("18:00", "23:00", "04:00", "09:00", "14:00")
@@ -318,28 +316,12 @@ class StateStore:
 
     @contextlib.contextmanager
     def _locked(self, timeout: float) -> Iterator[None]:
-        lock_path = self.paths.lock_file
-        _ensure_dir(lock_path.parent)
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        try:
-            deadline = time.monotonic() + max(timeout, 0.0)
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise StateError(
-                            f"state file is locked by another process: {lock_path} "
-                            f"(waited {timeout:g}s)"
-                        ) from None
-                    time.sleep(_LOCK_POLL_SECONDS)
-            try:
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+        with file_lock(self.paths.lock_file, timeout) as lock:
+            if not lock.locked:
+                raise StateError(
+                    f"state file is locked by another process: {lock.path} (waited {timeout:g}s)"
+                )
+            yield
 
     def _write(self, payload: bytes) -> None:
         directory = self.path.parent
@@ -446,34 +428,13 @@ def _fsync_dir(directory: Path) -> None:
 @contextlib.contextmanager
 def run_lock(paths: Paths) -> Iterator[None]:
     """Hold the monitor's run lock; LockBusy at once if another run holds it."""
-    lock_path = paths.run_lock_file
-    _ensure_dir(lock_path.parent)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    try:
+    with contextlib.ExitStack() as stack:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            lock = stack.enter_context(file_lock(paths.run_lock_file, 0))
         except OSError as error:
-            if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-                raise StateError(f"cannot lock {lock_path}: {error.strerror}") from error
-            holder = _read_pid(fd)
-            raise LockBusy(
-                f"another credit-monitor run is in progress (pid {holder or 'unknown'})"
-            ) from None
-        try:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-            yield
-        finally:
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-def _read_pid(fd: int) -> str | None:
-    try:
-        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-    except OSError:
-        return None
-    return text if text.isdigit() else None
+            raise StateError(f"cannot lock {paths.run_lock_file}: {error.strerror}") from error
+        if not lock.locked:
+            holder = lock.read_owner()
+            raise LockBusy(f"another credit-monitor run is in progress (pid {holder or 'unknown'})")
+        lock.write_owner()
+        yield

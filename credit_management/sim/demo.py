@@ -17,14 +17,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import libtmux
+import libtmux.common
+
 from credit_management.clock import SystemClock
-from credit_management.config import load_settings
 from credit_management.credit_monitor import Supervisor
-from credit_management.events import EventLog
-from credit_management.messaging import send_or_queue
+from credit_management.errors import TmuxError
+from credit_management.messaging.send import send_or_queue
 from credit_management.models import Status
-from credit_management.paths import Paths
-from credit_management.tmux import Tmux
+from credit_management.store.config import load_settings
+from credit_management.store.journal import EventLog
+from credit_management.store.paths import Paths
+from credit_management.tmux.gateway import Tmux
 
 SESSION = "team"
 INTERVAL = 2.0
@@ -72,17 +76,29 @@ AGENTS = (
 )
 
 
-def start_team(tmux: Tmux, scratch: Path) -> dict[str, str]:
-    """The private server: window 0 the orchestrator, then one window per agent."""
-    simulator = [sys.executable, "-m", "credit_management.simulator"]
+def start_team(server: libtmux.Server, scratch: Path) -> dict[str, str]:
+    """The private server: window 0 the orchestrator, then one window per agent.
+
+    Set-up goes through libtmux; every command is an argument list after `--`, so tmux runs
+    it directly and no shell ever parses it.
+    """
+    simulator = [sys.executable, "-m", "credit_management", "simulate"]
     orchestrator = [*simulator, "--provider", "claude", "--name", "orchestrator"]
-    tmux.start_session(SESSION, "orchestrator", [*orchestrator, "--limit-after", "999"])
+    window = ["-d", "-s", SESSION, "-n", "orchestrator"]
+    _checked(server.cmd("new-session", *window, *orchestrator, "--limit-after", "999"))
     targets = {"orchestrator": f"{SESSION}:0"}
     for index, agent in enumerate(AGENTS, start=1):
         log = scratch / f"{agent.name}.jsonl"
         command = [*simulator, *agent.options, "--name", agent.name, "--state-file", str(log)]
-        targets[agent.name] = tmux.new_window(SESSION, index, agent.name, command)
+        where = f"{SESSION}:{index}"
+        _checked(server.cmd("new-window", "-d", "-t", where, "-n", agent.name, *command))
+        targets[agent.name] = where
     return targets
+
+
+def _checked(result: libtmux.common.tmux_cmd) -> None:
+    if result.returncode != 0:
+        raise TmuxError(f"tmux could not start the demo team: {' '.join(result.stderr)}")
 
 
 def table(supervisor: Supervisor, started: float) -> str:
@@ -141,7 +157,9 @@ class Demo:
         os.environ["TMUX_TMPDIR"] = str(self.scratch)
         for name in ("TMUX", "TMUX_PANE", "CREDIT_MONITOR_NOW", "CREDIT_MONITOR_CLOCK_OFFSET"):
             os.environ.pop(name, None)
-        self.tmux = Tmux(f"cm-demo-{uuid.uuid4().hex[:8]}")
+        socket = f"cm-demo-{uuid.uuid4().hex[:8]}"
+        self.server = libtmux.Server(socket_name=socket, config_file="/dev/null")
+        self.tmux = Tmux(socket)
         home = self.scratch / "home"
         home.mkdir()
         self.paths = Paths(home, "demo")
@@ -152,7 +170,7 @@ class Demo:
 
     def start(self) -> None:
         """The team, and a supervisor with short timings watching it."""
-        self.targets = start_team(self.tmux, self.scratch)
+        self.targets = start_team(self.server, self.scratch)
         overrides: dict[str, object] = {
             "confirm_seconds": 0.5,
             "resume_margin_seconds": 2,
@@ -185,4 +203,5 @@ class Demo:
 
     def close(self) -> None:
         """Stop the private server and everything in it."""
-        self.tmux.kill_server()
+        if self.server.is_alive():
+            self.server.kill()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from credit_management.signals import classify, text_since
+from credit_management.detect.signals import classify, text_since
 
 STALE_MARK_ROWS = 60  # how far up from the bottom the stop being dismissed is looked for
 

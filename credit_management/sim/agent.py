@@ -4,8 +4,8 @@ The `Simulator` class is the whole behaviour and does no I/O: given a clock, it 
 lines the agent prints at start, for each Enter, and as time passes (periodic work, the reset,
 Claude's own auto-continue). Its banners copy the real formats of each agent at its limit, so
 the supervisor can be exercised end to end on a real tmux server. The terminal side (keys in,
-lines out, the state file) lives in `credit_management.cli.simulate`; run the agent in a pane
-with `python -m credit_management.simulator --provider claude|codex|gemini ...`.
+lines out, the state file) lives in `credit_management.sim.runner`; run the agent in a pane
+with `python -m credit_management simulate --provider claude|codex|gemini ...`.
 """
 
 from __future__ import annotations
@@ -655,9 +655,3 @@ class Simulator:
             reply.exit_code = 1
             reply.records.append(self._record(now, "crash", n=self.received))
         return self._emit(reply)
-
-
-if __name__ == "__main__":
-    from credit_management.cli.simulate import main
-
-    main()

@@ -13,14 +13,15 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from credit_management.control.times import parse_user_time
 from credit_management.errors import CreditError, InputError
-from credit_management.events import EventLog
 from credit_management.models import AgentRecord, Status, parse_iso
-from credit_management.state import State
+from credit_management.store.journal import EventLog
+from credit_management.store.state import State
 
 if TYPE_CHECKING:
     from credit_management.credit_monitor import Supervisor
-    from credit_management.tmux import PaneInfo
+    from credit_management.tmux.gateway import PaneInfo
 
 
 @dataclass(frozen=True)
@@ -35,20 +36,8 @@ class Change:
 
 
 def parse_until(text: str, now: datetime, zone_name: str) -> datetime:
-    """An ISO 8601 instant for `--until`; without an offset it is read in `zone_name`."""
-    raw = text.strip()
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise InputError(
-            f"--until {text!r} is not an ISO 8601 time (e.g. 2026-11-22T09:30 or "
-            "2026-11-22T09:30+01:00)"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_zone(zone_name))
-    if moment <= now:
-        raise InputError(f"--until {text!r} is in the past (now {now.astimezone(moment.tzinfo)})")
-    return moment
+    """`--until`: an instant strictly in the future; without an offset, read in `zone_name`."""
+    return parse_user_time(text, now, _zone(zone_name))
 
 
 def _zone(name: str) -> tzinfo:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property, lru_cache
 
-from credit_management import patterns as P
+from credit_management.detect import patterns as P
 
 MAX_CHARS = 400_000  # read at most this much of the end of a capture
 MAX_ROWS = 400  # and at most this many rows of it

@@ -11,9 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from credit_management.credit_monitor import Supervisor
+from credit_management.detect.resets import next_cycle_reset
 from credit_management.models import AgentRecord, Signal, Status, iso, parse_iso
-from credit_management.resets import next_cycle_reset
-from credit_management.state import State
+from credit_management.store.state import State
 
 NEEDS_PERSON = (Status.NEEDS_ATTENTION, Status.MISSING, Status.CRASHED)
 

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from credit_management import patterns as P
-from credit_management.banners import Hit, find_hits, forget_lines
-from credit_management.models import Kind, Signal
-from credit_management.resets import format_until, resolve_reset
-from credit_management.screen import (
+from credit_management.detect import patterns as P
+from credit_management.detect.banners import Hit, find_hits, forget_lines
+from credit_management.detect.resets import format_until, resolve_reset
+from credit_management.detect.screen import (
     SPINNER_GLYPHS,
     Role,
     Row,
@@ -28,6 +27,7 @@ from credit_management.screen import (
     forget_rows,
     rows_of,
 )
+from credit_management.models import Kind, Signal
 
 PRECEDENCE = (
     Kind.EXHAUSTED,

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from credit_management.errors import CreditError
-from credit_management.paths import Paths
+from credit_management.store.paths import Paths
 
 MARKER = "# credit-monitor run"
 

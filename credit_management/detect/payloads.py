@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from credit_management import patterns as P
+from credit_management.detect import patterns as P
+from credit_management.detect.resets import parse_duration
 from credit_management.models import Kind
-from credit_management.resets import parse_duration
 
 MAX_BODY = 10_000  # an error body is read only this far
 MAX_MESSAGE = 4_000  # and its message

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from credit_management.detect.resets import format_until, next_cycle_reset
 from credit_management.errors import InputError
 from credit_management.models import (
     AgentRecord,
@@ -26,7 +27,6 @@ from credit_management.models import (
     parse_iso,
     set_status,
 )
-from credit_management.resets import format_until, next_cycle_reset
 
 Outcome = Literal["answered", "limited", "silent", "gone"]
 

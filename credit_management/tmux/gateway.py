@@ -5,8 +5,9 @@ run with `-u` so names and captures come back as raw UTF-8 whatever the locale, 
 failure becomes a `TmuxError` (or `TargetError` for a bad TARGET) with one clear line.
 Targets are resolved here, exactly, against a listing of the live server: tmux's own target
 lookup prefix-matches session names, which is how a message ends up in the wrong agent.
-The calls go through subprocess rather than libtmux's command runner, which has no timeout
-(a hung server would hang the monitor) and decodes and trims output before we can split it.
+The monitor's calls go through subprocess rather than libtmux's command runner, which has no
+timeout (a hung server would hang the monitor) and decodes and trims output before it can be
+split; libtmux serves set-up work (the demo, the simulator team, the test fixtures) instead.
 """
 
 from __future__ import annotations
@@ -189,25 +190,6 @@ class Tmux:
         lines = stderr.decode("utf-8", errors="replace").strip().splitlines()
         first = lines[0] if lines else "no error message"
         return f"tmux {command} failed: {first}"
-
-    # -- starting a server (the demo, benchmarks) -----------------------------------------
-
-    def start_session(self, session: str, window: str, command: Sequence[str]) -> None:
-        """Start the server, with no user configuration, and a first window running `command`."""
-        self._run(["-f", "/dev/null", "new-session", "-d", "-s", session, "-n", window, *command])
-
-    def new_window(self, session: str, index: int, name: str, command: Sequence[str]) -> str:
-        """A detached window `session:index` running `command` (an argument list)."""
-        args = ["new-window", "-d", "-t", f"{session}:{index}", "-n", name, *command]
-        self._run(args)
-        return f"{session}:{index}"
-
-    def kill_server(self) -> None:
-        """Stop the server and everything in it; quiet when it is already gone."""
-        try:
-            self._run(["kill-server"], check=False)
-        except TmuxError:
-            pass
 
     # -- reading the server ----------------------------------------------------------------
 

@@ -8,17 +8,12 @@ Pure: no I/O and no clock reads; `now` is always a parameter and must be aware.
 from __future__ import annotations
 
 import functools
-import os
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
-
-import pytz
-from dateutil import tz as dateutil_tz
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from credit_management.errors import InputError
-
-UTC = pytz.utc
 
 # A printed abbreviation names one fixed offset: "PST" is UTC-8 even in July, because that is
 # what the text says. Ambiguous ones take the reading agents are most likely to print: IST is
@@ -102,7 +97,7 @@ def get_zone(name: str) -> tzinfo | None:
     if upper in _FIXED_ABBREVIATIONS:
         return timezone(timedelta(minutes=_FIXED_ABBREVIATIONS[upper]), upper)
     if upper in _GENERIC_ABBREVIATIONS:
-        return pytz.timezone(_GENERIC_ABBREVIATIONS[upper])
+        return ZoneInfo(_GENERIC_ABBREVIATIONS[upper])
     offset = _OFFSET_NAME.fullmatch(cleaned)
     if offset:
         sign = -1 if offset.group(1) == "-" else 1
@@ -110,18 +105,23 @@ def get_zone(name: str) -> tzinfo | None:
         return timezone(sign * timedelta(minutes=minutes)) if minutes <= 14 * 60 else None
     if not _ZONE_NAME.fullmatch(cleaned) or upper == "ETC/UNKNOWN":
         return None
+    key = _ZONE_KEYS().get(upper)  # zone files are case-sensitive; printed names may not be
+    if key is None:  # also keeps out files that are no zones ("localtime", "posixrules")
+        return None
     try:
-        return pytz.timezone(cleaned)
-    except (pytz.UnknownTimeZoneError, ValueError, OSError):
+        return ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return None
 
 
-def host_zone(name: str | None) -> tzinfo:
-    """The agent host's zone: `name` if given (unknown -> InputError), else the local zone."""
-    if name is None:
-        # $TZ may name an IANA zone, which keeps full DST history; otherwise ask libc.
-        local = get_zone(os.environ.get("TZ", "").lstrip(":")) if os.environ.get("TZ") else None
-        return local if local is not None else dateutil_tz.tzlocal()
+@functools.cache
+def _ZONE_KEYS() -> dict[str, str]:
+    not_zones = {"LOCALTIME", "POSIXRULES", "FACTORY", "POSIX/LOCALTIME", "RIGHT/LOCALTIME"}
+    return {key.upper(): key for key in available_timezones() if key.upper() not in not_zones}
+
+
+def zone_named(name: str) -> tzinfo:
+    """The zone `name` names (IANA, alias, offset or abbreviation); InputError if unknown."""
     zone = get_zone(name)
     if zone is None:
         raise InputError(f"unknown timezone: {name!r}")
@@ -140,20 +140,22 @@ def localize(naive: datetime, zone: tzinfo) -> datetime:
 def occurrences(naive: datetime, zone: tzinfo) -> list[datetime]:
     """Every instant a wall time names in `zone`, earliest first: two in an autumn overlap, one
     otherwise (in a spring gap, the wall time moved forward by the gap)."""
-    if isinstance(zone, pytz.BaseTzInfo):
-        try:
-            return [zone.localize(naive, is_dst=None)]
-        except pytz.AmbiguousTimeError:
-            both = {zone.localize(naive, is_dst=flag) for flag in (True, False)}
-            return sorted(both, key=_utc)
-        except pytz.NonExistentTimeError:
-            moved = (zone.normalize(zone.localize(naive, is_dst=flag)) for flag in (True, False))
-            return [max(moved, key=_utc)]
     # PEP 495 zones: fold=0 is the first occurrence and, in a gap, uses the pre-gap offset, so
     # the round trip through UTC lands past the gap.
     instants = [naive.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1)]
     exact = sorted({i for i in instants if i.astimezone(zone).replace(tzinfo=None) == naive})
-    return [instant.astimezone(zone) for instant in (exact or instants[:1])]
+    return [_unambiguous(instant.astimezone(zone)) for instant in (exact or instants[:1])]
+
+
+def _unambiguous(local: datetime) -> datetime:
+    """A wall time that happens twice gets its fixed offset: PEP 495 makes such a datetime
+    unequal to every instant of another zone, even the very same one."""
+    other = local.replace(fold=1 - local.fold)
+    if other.utcoffset() == local.utcoffset():
+        return local
+    offset = local.utcoffset()
+    assert offset is not None
+    return local.astimezone(timezone(offset))
 
 
 def _utc(moment: datetime) -> datetime:
@@ -362,7 +364,7 @@ def _take_zone(text: str, host_tz: tzinfo) -> tuple[str, tzinfo]:
         return text[: bare.start()] + " " + text[bare.end() :], get_zone(bare.group()) or host_tz
     for token in _BARE_ABBREVIATION.finditer(text):
         name = token.group()
-        # Lower-case words count only if they are abbreviations ("pst"), not pytz names ("cuba").
+        # Lower-case words count only if they are abbreviations ("pst"), not zone names ("cuba").
         known = name.isupper() or name.upper() in _ABBREVIATIONS or _OFFSET_NAME.fullmatch(name)
         found = get_zone(name) if known else None
         if found is not None:

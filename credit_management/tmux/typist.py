@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 from credit_management.clock import Clock
-from credit_management.tmux import Tmux, check_message
+from credit_management.tmux.gateway import Tmux, check_message
 
 ENTER_RETRIES = 3  # Enter presses in all, the first included
 SETTLE_SECONDS = 1.0  # wait after the first Enter; the n-th press waits n times this

@@ -8,7 +8,6 @@ every failure becomes a `hook.failed` event in the log instead of an exception.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
 import signal
@@ -17,63 +16,19 @@ import subprocess
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from credit_management.errors import CreditError
-from credit_management.events import EventLog
-from credit_management.models import iso
+from credit_management.models import HookSpec, iso
+from credit_management.store.journal import EventLog
 
 EVENT_ENV = "CREDIT_EVENT"
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_RETRIES = 2
 # Pause before webhook retry n is BACKOFF * 2**(n-1): short, because the caller is waiting.
 _RETRY_BACKOFF_SECONDS = 0.25
 # Extra time allowed for a killed command to be reaped before giving up on it.
 _REAP_SECONDS = 1.0
 _USER_AGENT = "credit-monitor-hook/1"
-
-
-@dataclass(frozen=True)
-class HookSpec:
-    """One hook: which events it wants (fnmatch patterns) and what to run or call."""
-
-    events: Sequence[str] = ("*",)
-    command: Sequence[str] | None = None
-    url: str | None = None
-    timeout: float = DEFAULT_TIMEOUT
-    retries: int = DEFAULT_RETRIES
-
-    def __post_init__(self) -> None:
-        # Stored as tuples so a spec is hashable and cannot change under a running hook.
-        object.__setattr__(self, "events", tuple(self.events))
-        if self.command is not None:
-            object.__setattr__(self, "command", tuple(self.command))
-        if (self.command is None) == (self.url is None):
-            raise ValueError("a hook needs exactly one of command or url")
-        if self.command is not None and not self.command:
-            raise ValueError("a hook command needs at least the program name")
-
-    def matches(self, event: str) -> bool:
-        """True when one of the patterns matches `event` (case-sensitive)."""
-        return any(fnmatch.fnmatchcase(event, pattern) for pattern in self.events)
-
-    def describe(self) -> str:
-        """A short human name for logs: the URL or the command line."""
-        if self.url is not None:
-            return self.url
-        assert self.command is not None
-        return " ".join(self.command)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "events": list(self.events),
-            "command": list(self.command) if self.command is not None else None,
-            "url": self.url,
-            "timeout": self.timeout,
-            "retries": self.retries,
-        }
 
 
 def make_payload(

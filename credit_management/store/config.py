@@ -45,8 +45,8 @@ from pathlib import Path
 from typing import Any
 
 from credit_management.errors import ConfigError
-from credit_management.hooks import DEFAULT_RETRIES, DEFAULT_TIMEOUT, HookSpec
-from credit_management.paths import Paths
+from credit_management.models import HOOK_DEFAULT_RETRIES, HOOK_DEFAULT_TIMEOUT, HookSpec
+from credit_management.store.paths import Paths
 
 DEFAULT_TEST_MESSAGE = "Quick check: reply with OK if you can work again."
 DEFAULT_RESUME_MESSAGE = "Your usage limit has reset. Please continue where you left off."
@@ -272,8 +272,8 @@ def _read_hooks(raw: object, path: Path) -> tuple[HookSpec, ...]:
             parsed = urllib.parse.urlparse(url) if isinstance(url, str) else None
             if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
                 raise ConfigError(f"{where}: url must be an http:// or https:// URL, got {url!r}")
-        timeout = table.get("timeout", DEFAULT_TIMEOUT)
-        retries = table.get("retries", DEFAULT_RETRIES)
+        timeout = table.get("timeout", HOOK_DEFAULT_TIMEOUT)
+        retries = table.get("retries", HOOK_DEFAULT_RETRIES)
         try:
             timeout_value = _positive(timeout)
         except ValueError:
