@@ -14,14 +14,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,browser]'
 	touch $(STAMP)
 
+# apt-get needs root: as another user these targets say what to run and carry on without it.
 system-deps:
 	@command -v tmux >/dev/null 2>&1 || { \
-	  echo "installing tmux with apt-get"; \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "tmux is missing and installing it needs root (sudo apt-get install tmux):"; \
+	    echo "skipped; the tmux tests will be skipped and the demo cannot run"; exit 0; fi; \
+	  echo "installing tmux with apt-get (needs root; running as root)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; }
 
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing chromium with apt-get (browser tests)"; \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "chromium is missing and installing it needs root (sudo apt-get install chromium):"; \
+	    echo "the browser tests will be skipped"; exit 0; fi; \
+	  echo "installing chromium with apt-get (browser tests; needs root, running as root)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
 	  || echo "chromium could not be installed: browser tests will be skipped"; }
 

@@ -1,6 +1,8 @@
-"""Time capturing 200 agent windows: one chained tmux process against a per-window loop.
+"""Time capturing 200 agent windows: one chained tmux process against per-window loops.
 
 (a) `Tmux.list_panes` + `Tmux.capture_panes`: two tmux processes in all.
+(c) libtmux's object API: `server.panes`, then `pane.capture_pane()` for each pane (one tmux
+    process a pane), the figure behind keeping the sweep on the gateway.
 (b) the seed's way: list the windows, then for each window one `tmux capture-pane -p -t
     <target>` and one `grep -E` fed the capture on stdin (two processes a window, as the
     shell pipeline `tmux capture-pane -p -t T | grep -E '...'` costs).
@@ -22,6 +24,8 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+
+import libtmux
 
 from credit_management.tmux.gateway import Tmux
 
@@ -73,6 +77,13 @@ def chained(gateway: Tmux) -> int:
     panes = gateway.list_panes()
     captured = gateway.capture_panes([p.pane_id for p in panes])
     return sum("limit reached" in text for text in captured.values())
+
+
+def libtmux_loop(server: libtmux.Server) -> int:
+    hits = 0
+    for pane in server.panes:
+        hits += any("limit reached" in line for line in pane.capture_pane())
+    return hits
 
 
 def seed_loop(tmux: str, socket: str) -> int:
@@ -134,6 +145,8 @@ def main() -> int:
             before = gateway.calls
             chained_time, chained_hits = timed(options.rounds, lambda: chained(gateway))
             per_round = (gateway.calls - before) // options.rounds
+            server = libtmux.Server(socket_name=socket)
+            libtmux_time, libtmux_hits = timed(options.rounds, lambda: libtmux_loop(server))
             seed_time, seed_hits = timed(options.rounds, lambda: seed_loop(tmux, socket))
         finally:
             subprocess.run(
@@ -146,9 +159,14 @@ def main() -> int:
         f"({per_round} tmux processes, {chained_hits} windows with a banner)"
     )
     print(
+        f"(c) libtmux pane.capture_pane(): {libtmux_time * 1000:8.1f} ms "
+        f"({1 + windows} tmux processes, {libtmux_hits} windows with a banner)"
+    )
+    print(
         f"(b) per-window capture | grep:   {seed_time * 1000:8.1f} ms "
         f"({1 + 2 * windows} processes, {seed_hits} windows matched)"
     )
+    print(f"ratio (c)/(a): {libtmux_time / chained_time:.1f}x")
     print(f"ratio (b)/(a): {seed_time / chained_time:.1f}x")
     return 0
 

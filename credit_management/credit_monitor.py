@@ -3,18 +3,24 @@
 A sweep lists the panes (one tmux call), captures them all (one tmux process), classifies only
 what is new since each agent's last resume, takes a second look before acting on a stop, asks
 `policy` what that means, and applies the answer: the state file, the event log, hooks, the
-orchestrator, verified resumes and held messages.
+orchestrator, verified resumes and held messages; it nudges agents stalled on a transient error
+(`lifecycle.nudge`) and records that it ran (`store.liveness`). The watch loop sleeps until the
+next due instant (`lifecycle.due`) or a wake-up from another process (`store.wakeup`), and
+rebuilds an unreadable state file from the journal (`heal`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import fnmatch
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from datetime import datetime, timedelta, tzinfo
 
 from credit_management.clock import Clock, host_zone
@@ -26,10 +32,13 @@ from credit_management.detect.signals import (
     limit_menu_open,
     text_since,
 )
-from credit_management.errors import LockBusy, TargetError, TmuxError
-from credit_management.lifecycle import policy
+from credit_management.errors import LockBusy, StateError, TargetError, TmuxError
+from credit_management.lifecycle import due as due_times
+from credit_management.lifecycle import nudge, policy, structured
+from credit_management.messaging.delivery import Courier, NotAnAgent
 from credit_management.messaging.queue import enqueue
 from credit_management.models import (
+    STALL_RESUMES,
     AgentRecord,
     Alert,
     Kind,
@@ -39,11 +48,17 @@ from credit_management.models import (
     iso,
     parse_iso,
 )
-from credit_management.notify.hooks import fire_hooks, make_payload
+from credit_management.notify.hooks import HookBatch, fire_hooks, make_payload
+from credit_management.sources.gather import observe_panes
+from credit_management.store import liveness, wakeup
 from credit_management.store.config import Settings
 from credit_management.store.journal import EventLog
+from credit_management.store.locks import typist_lock
 from credit_management.store.paths import Paths
-from credit_management.store.state import State, StateStore, run_lock
+from credit_management.store.rebuild import Rebuilt, rebuild
+from credit_management.store.samples import SampleStore, pane_reader
+from credit_management.store.state import State, StateCorrupt, StateStore, run_lock
+from credit_management.tmux.foreground import refusal
 from credit_management.tmux.gateway import PaneInfo, Tmux
 from credit_management.tmux.typist import Delivery, deliver
 
@@ -51,9 +66,6 @@ SHELLS = frozenset({"bash", "zsh", "sh", "fish", "dash", "ksh", "tcsh", "csh", "
 ORCHESTRATOR_PREFIX = "[credit-monitor] "
 MAX_PARALLEL_RESUMES = 8
 ANSWER_POLL_SECONDS = 0.5  # between looks at a pane waiting for the test message's answer
-# How long the answer to a held message may take to settle before the next one goes: a refusal
-# comes at once, while steady output means the agent is at work.
-QUIET_SECONDS = 3.0
 
 
 @dataclass
@@ -65,6 +77,26 @@ class SweepReport:
     resumed: list[str] = field(default_factory=list)
     delivered: int = 0
     errors: list[str] = field(default_factory=list)
+
+    def merge(self, other: SweepReport) -> None:
+        """Add what `other` counted (each parallel resume keeps its own report: threads
+        adding to one counter lose updates)."""
+        for item in dataclass_fields(self):
+            mine, theirs = getattr(self, item.name), getattr(other, item.name)
+            if isinstance(mine, list):
+                mine.extend(theirs)
+            elif isinstance(mine, int | float) and not isinstance(mine, bool):
+                setattr(self, item.name, mine + theirs)
+
+
+def nudge_config(settings: Settings) -> nudge.NudgeConfig:
+    """The nudge knobs from the effective settings (off with `nudge = false` or 0 nudges)."""
+    return nudge.NudgeConfig(
+        enabled=settings.nudge and settings.max_nudges > 0,
+        stall=timedelta(seconds=settings.stall_seconds),
+        message=settings.nudge_message,
+        max_nudges=settings.max_nudges,
+    )
 
 
 def policy_config(settings: Settings, state: State) -> policy.PolicyConfig:
@@ -101,17 +133,48 @@ class Supervisor:
         self.host_tz = host_tz or host_zone(None)
         self.store = StateStore(paths)
         self.log = EventLog(paths.events_log)
-        # Resumes run in parallel; two of them must never type into one pane at once (the
-        # orchestrator's, when both tell it something).
-        self._pane_locks: dict[str, threading.Lock] = {}
-        self._pane_locks_guard = threading.Lock()
+        # Every path that types into a pane goes through the courier's per-pane typist lock,
+        # shared with every other process (a `send`, a second monitor), threads included.
+        self.courier = Courier(
+            self.store,
+            self.log,
+            tmux,
+            clock,
+            self.host_tz,
+            config_of=lambda state: policy_config(self.settings, state),
+            on_stop=self._stopped_by_answer,
+        )
+        # The hooks of the sweep under way, waited for together at its end.
+        self._hook_batch: HookBatch | None = None
+        # What the liveness record says about the sweeps to expect (`watch` sets its own).
+        self.sweep_interval = settings.check_interval_minutes * 60
+        self.swept_by = "run"
+        self._waker: wakeup.Waker | None = None
 
     def _type(self, pane_id: str, text: str) -> Delivery:
-        """`deliver`, holding the pane's lock for the whole text-pause-Enter sequence."""
-        with self._pane_locks_guard:
-            lock = self._pane_locks.setdefault(pane_id, threading.Lock())
-        with lock:
-            return deliver(self.tmux, pane_id, text, self.clock)
+        """`deliver` under the pane's typist lock (held for the whole text-pause-Enter-verify
+        sequence, across processes); never into a shell, an editor or a pager (NotAnAgent)."""
+        with self._typist(pane_id):
+            return self._type_locked(pane_id, text)
+
+    @contextlib.contextmanager
+    def _typist(self, pane_id: str) -> Iterator[None]:
+        """Hold the pane's typist lock; LockBusy when another process keeps it too long."""
+        with typist_lock(self.paths.data_dir, pane_id, self.courier.lock_wait) as lock:
+            if not lock.locked:
+                holder = lock.read_owner()
+                raise LockBusy(f"pane {pane_id} is being typed into by pid {holder or 'unknown'}")
+            yield
+
+    def _type_locked(self, pane_id: str, text: str) -> Delivery:
+        """`deliver`, the typist lock already held; looks at the foreground process first."""
+        pane = self.tmux.pane(pane_id)
+        if pane is None:
+            return Delivery(False, 0, "the pane closed before anything was typed")
+        problem = refusal(pane)
+        if problem is not None:
+            raise NotAnAgent(f"{problem}: nothing typed")
+        return deliver(self.tmux, pane_id, text, self.clock)
 
     # -- discovery and observation ---------------------------------------------------------
 
@@ -154,7 +217,18 @@ class Supervisor:
     # -- the sweep -------------------------------------------------------------------------
 
     def sweep(self) -> SweepReport:
-        """Look at every agent once and act on what changed; then resumes and due messages."""
+        """Look at every agent once and act on what changed; then resumes and due messages.
+
+        The hooks its events fire run side by side and are waited for once, at the end.
+        """
+        batch = self._hook_batch = HookBatch(self.log)
+        try:
+            return self._sweep()
+        finally:
+            self._hook_batch = None
+            batch.wait()
+
+    def _sweep(self) -> SweepReport:
         report = SweepReport()
         now = self.clock.now()
         listed = self.tmux.list_panes()
@@ -173,9 +247,12 @@ class Supervisor:
             if (known.agents.get(target) or AgentRecord()).status not in unread
         }
         signals = self._second_look(panes, known, signals)
+        readings = self._readings(panes.values(), now)
         report.agents = len(panes)
 
         decisions: dict[str, policy.Decision] = {}
+        stalled: list[tuple[str, str, AgentRecord]] = []
+        nudging = nudge_config(self.settings)
         with self.store.transaction() as state:
             now = self.clock.now()
             cfg = policy_config(self.settings, state)
@@ -193,9 +270,18 @@ class Supervisor:
                 )
                 if not obs.present and target not in state.agents:
                     continue
-                decision = policy.observe(target, record, obs, now, cfg)
+                seen = readings.get(pane.pane_id) if pane else None
+                decision = structured.observe(target, record, obs, seen, now, cfg)
                 self.apply_to_state(state, target, decision, now)
                 decisions[target] = decision
+                if pane is not None and obs.present:
+                    looked = nudge.decide(
+                        decision.record.stall, decision.record.status, obs.signal,
+                        nudge.screen_key(text), now, nudging,
+                    )  # fmt: skip
+                    decision.record.stall = looked.stall
+                    if looked.nudge:
+                        stalled.append((target, pane.pane_id, decision.record))
                 if decision.record.status is not record.status:
                     report.changes.append(
                         f"{target}: {record.status.value} -> {decision.record.status.value}"
@@ -208,26 +294,100 @@ class Supervisor:
             self.carry_out(target, replace(decision, actions=rest), now, report)
         self._resume_all(due, report)
         self.deliver_due(report)
+        for target, pane_id, stalled_record in stalled:
+            self._nudge(target, pane_id, stalled_record, report)
+        liveness.record_sweep(self.paths, self.clock.now(), self.sweep_interval, self.swept_by)
         return report
+
+    def _nudge(self, target: str, pane_id: str, record: AgentRecord, report: SweepReport) -> None:
+        """Type the nudge into an agent stalled on a transient error (through `_type`, the
+        one typing path), and say so."""
+        message = self.settings.nudge_message
+        try:
+            result = self._type(pane_id, message)
+        except Exception as error:  # one pane must not stop the sweep
+            report.errors.append(f"{target}: nudge not sent: {type(error).__name__}: {error}")
+            return
+        stall = record.stall or {}
+        who = f"{target} ({record.provider})" if record.provider else target
+        text = (
+            f"{who} sat idle on a transient error; "
+            f"sent {message!r} (nudge {stall.get('nudges', 1)} of {self.settings.max_nudges})"
+        )
+        fields = {
+            "error": stall.get("error"),
+            "retry_at": stall.get("retry_at"),
+            "nudges": stall.get("nudges"),
+            "sent": message,
+            "delivered": getattr(result, "delivered", None),
+            "provider": record.provider,
+        }
+        self.emit(target, record, policy.Emit("agent.nudged", text, fields), self.clock.now())
+        report.changes.append(f"{target}: nudged ({message})")
+
+    def sweep_healing(self) -> SweepReport:
+        """`sweep`, first rebuilding the state file from the journal if it is unreadable."""
+        try:
+            return self.sweep()
+        except StateCorrupt:
+            self.heal()
+            return self.sweep()
+
+    def heal(self, force: bool = False) -> Rebuilt | None:
+        """Rebuild an unreadable state file from the journal (the bad bytes kept aside), log
+        `state.corrupt`, fire its hooks and tell the orchestrator. None when it reads fine."""
+        result = rebuild(self.store, force=force)
+        if result is None:
+            return None
+        now = self.clock.now()
+        kept = f"kept as {result.backup}" if result.backup else "nothing to keep"
+        why = f"unreadable ({result.reason})" if result.reason else "rebuilt on request"
+        text = f"the state file was {why}; {kept}; {result.summary()}"
+        fields = {
+            "backup": str(result.backup) if result.backup else None,
+            "reason": result.reason,
+            "agents": len(result.state.agents),
+            "queued": result.queued,
+            "schedules": len(result.state.schedules),
+            "journal_records": result.journal_lines,
+            "skipped_lines": result.skipped_lines,
+            "skipped_records": result.skipped_records,
+        }
+        self.emit(None, None, policy.Emit("state.corrupt", text, fields), now)
+        try:
+            self.tell_orchestrator(text)
+        except Exception:  # the note is a courtesy; the rebuilt state is what matters
+            pass
+        return result
 
     def _resume_all(self, due: dict[str, AgentRecord], report: SweepReport) -> None:
         """Verified resumes of every due agent at once: ten agents on one account reset
         together, and each may wait the whole verification timeout for its answer."""
         targets = list(due)
 
-        def one(target: str) -> None:
+        def one(target: str) -> SweepReport:
+            own = SweepReport()  # this thread's own counts, merged below
             try:
-                if self.resume(target, decided=due[target], report=report):
-                    report.resumed.append(target)
+                if self.resume(target, decided=due[target], report=own):
+                    own.resumed.append(target)
             except Exception as error:  # one agent's failure must not stop the others
-                report.errors.append(f"{target}: {type(error).__name__}: {error}")
+                own.errors.append(f"{target}: {type(error).__name__}: {error}")
+            return own
 
         if len(targets) <= 1:
             for target in targets:
-                one(target)
+                report.merge(one(target))
             return
         with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_RESUMES, len(targets))) as pool:
-            list(pool.map(one, targets))
+            for own in pool.map(one, targets):
+                report.merge(own)
+
+    def _readings(
+        self, panes: Iterable[PaneInfo], now: datetime
+    ) -> dict[str, structured.UsageObservation]:
+        """What the agents' own data says (samples, transcripts, rollouts), by pane id."""
+        samples = pane_reader(SampleStore.under(self.paths.data_dir), self.tmux.socket)
+        return observe_panes(panes, samples, now, self.host_tz)
 
     def _second_look(
         self, panes: dict[str, PaneInfo], known: State, signals: dict[str, Signal]
@@ -336,7 +496,11 @@ class Supervisor:
             reset_time=record.scheduled_resume if record else None,
             **{k: v for k, v in fields.items() if k not in ("provider", "model", "message")},
         )
-        fire_hooks(action.event, payload, self.settings.hooks, self.log, now)
+        batch = self._hook_batch
+        if batch is not None:
+            batch.fire(action.event, payload, self.settings.hooks, now)
+        else:
+            fire_hooks(action.event, payload, self.settings.hooks, self.log, now)
 
     # -- verified resume -------------------------------------------------------------------
 
@@ -357,24 +521,33 @@ class Supervisor:
         if pane is None:
             self._finish(target, "gone", Signal(Kind.NONE), report)
             return False
+        problem = refusal(pane)
+        if problem is not None:  # never type the test message into a shell
+            if report is not None:
+                report.errors.append(f"{target}: test message not sent: {problem}")
+            return False
         message = self.settings.test_message
-        now = self.clock.now()
-        with self.store.transaction() as state:
-            record = state.agent(target)
-            if policy.verification_in_flight(record, now, policy_config(self.settings, state)):
-                return False
-            if decided is not None and (record.status, record.since) != (
-                decided.status,
-                decided.since,
-            ):
-                return False
-            state.agents[target] = policy.resume_started(record, now, message)
-        self.tmux.exit_copy_mode(pane.pane_id)
-        if limit_menu_open(self.tmux.capture_pane(pane.pane_id)):
-            self.tmux.send_key(pane.pane_id, "Escape")
-            self.clock.sleep(0.3)
-        self._type(pane.pane_id, message)
-        outcome, signal = self._await_answer(pane.pane_id, message)
+        # The typist lock is held from the test message to its answer: no `send` or note
+        # may land in the pane while the agent is being verified.
+        with self._typist(pane.pane_id):
+            now = self.clock.now()
+            with self.store.transaction() as state:
+                record = state.agent(target)
+                cfg = policy_config(self.settings, state)
+                if policy.verification_in_flight(record, now, cfg):
+                    return False
+                if decided is not None and (record.status, record.since) != (
+                    decided.status,
+                    decided.since,
+                ):
+                    return False
+                state.agents[target] = policy.resume_started(record, now, message)
+            self.tmux.exit_copy_mode(pane.pane_id)
+            if limit_menu_open(self.tmux.capture_pane(pane.pane_id)):
+                self.tmux.send_key(pane.pane_id, "Escape")
+                self.clock.sleep(0.3)
+            self._type_locked(pane.pane_id, message)
+            outcome, signal = self._await_answer(pane.pane_id, message)
         return self._finish(target, outcome, signal, report)
 
     def resume_now(self, target: str) -> bool:
@@ -439,6 +612,7 @@ class Supervisor:
         now = self.clock.now()
         with self.store.transaction() as state:
             record = state.agent(target)
+            held_before = [m.id for m in record.queued if m.source != "resume"]
             if outcome == "answered" and record.exhausted_at and self.settings.resume_message:
                 # The agent stopped mid-task: tell it to carry on before anything queued.
                 nudge = QueuedMessage(
@@ -455,7 +629,54 @@ class Supervisor:
             )
             self.apply_to_state(state, target, decision, now)
         self.carry_out(target, decision, now, report)
+        if outcome != "gone":
+            self._count_stall(target, held_before)
         return decision.record.status is Status.ACTIVE
+
+    def _count_stall(self, target: str, held_before: list[str]) -> None:
+        """After a verified resume: did the messages held for the agent move? Three resumes
+        in a row without one of them delivered fire `queue.stalled` (the test and resume
+        messages may use up all that each cycle allows)."""
+        now = self.clock.now()
+        with self.store.transaction() as state:
+            record = state.agent(target)
+            held = [m.id for m in record.queued if m.source != "resume"]
+            if not held_before or held[:1] != held_before[:1]:
+                record.stalled_resumes = 0
+                return
+            record.stalled_resumes += 1
+            count = record.stalled_resumes
+            snapshot = copy.deepcopy(record)
+        if count != STALL_RESUMES:
+            return
+        hint = "" if not self.settings.resume_message else '; resume_message = "" frees it'
+        text = (
+            f"{target}: {len(held)} held message(s) have not moved for {count} resumes in a "
+            f"row (the cycle is spent on the test and resume messages{hint})"
+        )
+        fields = {"held": len(held), "resumes": count, "oldest": held[0]}
+        self.emit(target, snapshot, policy.Emit("queue.stalled", text, fields), now)
+
+    def _stopped_by_answer(self, target: str, pane: PaneInfo, signal: Signal) -> None:
+        """The agent answered a message with a limit: it is stopped at once from that fresh
+        banner (no second look: it is the answer to what was just typed)."""
+        now = self.clock.now()
+        with self.store.transaction() as state:
+            obs = policy.Observation(
+                present=True,
+                alive=True,
+                signal=signal,
+                window_name=pane.window_name,
+                pane_id=pane.pane_id,
+                command=pane.current_command,
+            )
+            cfg = policy_config(self.settings, state)
+            seen = self._readings([pane], now).get(pane.pane_id)
+            decision = structured.observe(target, state.agent(target), obs, seen, now, cfg)
+            self.apply_to_state(state, target, decision, now)
+        later = (policy.StartResume, policy.DeliverQueued)
+        rest = tuple(a for a in decision.actions if not isinstance(a, later))
+        self.carry_out(target, replace(decision, actions=rest), now)
 
     def _pane_of(self, target: str) -> PaneInfo | None:
         return self.discover().get(target) or _find_window(self.tmux.list_panes(), target)
@@ -463,65 +684,29 @@ class Supervisor:
     # -- messages --------------------------------------------------------------------------
 
     def deliver_queued(self, target: str) -> int:
-        """Send the messages held for an active agent, in order; returns how many went."""
-        sent = 0
-        now = self.clock.now()
-        while True:
-            with self.store.transaction() as state:
-                record = state.agents.get(target)
-                if record is None or record.status is not Status.ACTIVE or not record.queued:
-                    return sent
-                message = record.queued[0]
-            pane = self._pane_of(target)
-            if pane is None:
-                return sent
-            # A stop on screen (say, the answer to the message before) is not confirmed yet,
-            # but typing into it would lose the message: leave the rest to the next sweep.
-            text = (
-                self._quiet(pane.pane_id)
-                if sent
-                else self.tmux.capture_panes([pane.pane_id]).get(pane.pane_id)
-            )
-            if text is None or self.current_signal(record, text, now).kind.stops_agent:
-                return sent
-            result = self._type(pane.pane_id, message.text)
-            now = self.clock.now()
-            if result.enter_presses == 0:
-                # The window closed before the message was submitted: it stays first in the
-                # queue for when the agent is back, rather than being dropped unsent.
-                self.log.append(
-                    "message.queued", now=now, target=target, id=message.id,
-                    source=message.source, reason=result.detail,
-                )  # fmt: skip
-                return sent
-            with self.store.transaction() as state:
-                record = state.agent(target)
-                record.queued = [m for m in record.queued if m.id != message.id]
-            self.log.append(
-                "message.delivered" if result.delivered else "message.unconfirmed",
-                now=now,
-                target=target,
-                id=message.id,
-                source=message.source,
-                enter_presses=result.enter_presses,
-            )
-            sent += 1
+        """Deliver the messages held for an agent that can take them, in order; returns how
+        many went. The courier types each under the pane's typist lock, after a look at the
+        pane (a limit or error on screen keeps them queued) and watching the answer (a refused
+        one goes back to the head of the queue and the agent is stopped at once)."""
+        pane = self._pane_of(target)
+        if pane is None:
+            return 0
+        drained = self.courier.drain(target, pane)
+        self._mark_unreachable(target, drained.reason if drained.refused else None)
+        return sum(1 for typed in drained.typed if typed.outcome == "delivered")
+
+    def _mark_unreachable(self, target: str, why: str | None) -> None:
+        """Remember (for `status` and `health`) why nothing can be typed into a window that
+        has messages waiting, or that it can be again; written only when it changes."""
+        record = self.store.load().agents.get(target)
+        if record is None or record.unreachable == why:
+            return
+        with self.store.transaction() as state:
+            state.agent(target).unreachable = why
 
     def _quiet(self, pane_id: str) -> str | None:
-        """The pane once it stopped changing, or as it is after a few seconds of steady
-        output (an agent at work, not one refusing); None when it closed."""
-        wait = min(self.settings.verify_timeout_seconds, QUIET_SECONDS)
-        # Counted in polls, not clock time: a frozen clock (CREDIT_MONITOR_NOW) or one set
-        # back must not keep a busy pane (a spinner, a ticking status line) here for ever.
-        polls = max(1, math.ceil(wait / ANSWER_POLL_SECONDS))
-        previous = None
-        for poll in range(polls + 1):
-            text = self.tmux.capture_panes([pane_id]).get(pane_id)
-            if text is None or text == previous or poll == polls:
-                return text
-            previous = text
-            self.clock.sleep(ANSWER_POLL_SECONDS)
-        return previous  # not reached: the last poll returns
+        """The pane once it stopped changing (see `Courier.quiet`)."""
+        return self.courier.quiet(pane_id)
 
     def deliver_due(self, report: SweepReport) -> None:
         """Move scheduled notes that are due into their agent's queue, then deliver."""
@@ -607,11 +792,35 @@ class Supervisor:
         if message is not None:
             self.log.append(
                 "message.queued", now=now, target=target, id=message.id,
-                source="orchestrator", status=status,
+                source="orchestrator", status=status, text=line,
             )  # fmt: skip
             return
-        pane = self.tmux.resolve_target(target)
-        self._type(pane.pane_id, line)
+        try:
+            pane = self.tmux.resolve_target(target)
+        except (TargetError, TmuxError) as error:
+            self._unreachable(target, line, str(error))
+            return
+        problem = refusal(pane)
+        if problem is not None:
+            self._unreachable(target, line, problem)
+            return
+        # In line behind anything still held for it, then delivered in order.
+        with self.store.transaction() as state:
+            message = enqueue(state, target, line, "orchestrator", now=now)
+        drained = self.courier.drain(target, pane, last=message.id)
+        if drained.refused:  # a shell came to the front meanwhile
+            self._unreachable(target, line, drained.reason or "not an agent")
+
+    def _unreachable(self, target: str, line: str, why: str) -> None:
+        """An orchestrator note that cannot be typed (a shell in front, the window gone)."""
+        text = f"orchestrator {target} not told: {why}"
+        fields = {"reason": why, "note": line}
+        with self.store.transaction() as state:
+            state.agent(target).unreachable = why
+            record = copy.deepcopy(state.agents[target])
+        self.emit(
+            target, record, policy.Emit("orchestrator.unreachable", text, fields), self.clock.now()
+        )
 
     # -- the loop --------------------------------------------------------------------------
 
@@ -624,33 +833,92 @@ class Supervisor:
         on_skip: Callable[[LockBusy], None] | None = None,
         on_error: Callable[[TmuxError], None] | None = None,
     ) -> None:
-        """Sweep every `interval` seconds until `duration` passes or `stop` is set.
+        """Sweep until `duration` passes or `stop` is set (then call `wake` to end a wait).
 
+        Between sweeps it sleeps until the earliest of the next interval and the next due
+        instant (`next_due`: a resume, a pause's end, a note, a nudge), and wakes early when
+        another process changes the state (`store.wakeup`), so a new earlier due time is met.
         Each sweep takes the run lock, so a cron `run` and a watcher never act at once. A tmux
         failure on the first sweep raises (a wrong socket is a mistake to report); later ones
         go to `on_error` and the watch goes on, so a restarted tmux server is picked up again.
+        An unreadable state file is rebuilt from the journal (`heal`) and the watch goes on.
         """
         stop = stop or threading.Event()
         started = time.monotonic()
         swept = False
-        while not stop.is_set():
+        self.sweep_interval, self.swept_by = interval, "watch"
+        with wakeup.Waker(self.paths) as waker:
+            self._waker = waker
             try:
-                with run_lock(self.paths):
-                    report = self.sweep()
-            except LockBusy as busy:
-                if on_skip is not None:
-                    on_skip(busy)
-            except TmuxError as error:
-                if not swept or on_error is None:
-                    raise
-                on_error(error)
-            else:
-                swept = True
-                if on_sweep is not None:
-                    on_sweep(report)
-            if duration is not None and time.monotonic() - started >= duration:
+                while not stop.is_set():
+                    waker.drain()  # our own sweep's saves poke the FIFO too
+                    swept_at = self.clock.now()
+                    try:
+                        with run_lock(self.paths):
+                            report = self.sweep_healing()
+                    except LockBusy as busy:
+                        if on_skip is not None:
+                            on_skip(busy)
+                    except TmuxError as error:
+                        if not swept or on_error is None:
+                            raise
+                        on_error(error)
+                    else:
+                        swept = True
+                        if on_sweep is not None:
+                            on_sweep(report)
+                    if duration is not None and time.monotonic() - started >= duration:
+                        return
+                    self._sleep_until_due(waker, swept_at, interval, started, duration, stop)
+            finally:
+                self._waker = None
+
+    def _sleep_until_due(
+        self,
+        waker: wakeup.Waker,
+        swept_at: datetime,
+        interval: float,
+        started: float,
+        duration: float | None,
+        stop: threading.Event,
+    ) -> None:
+        """Wait for the next interval or the next due instant, whichever is first; a wake-up
+        from another process makes it look again at what is due."""
+        tick = time.monotonic() + interval
+        while not stop.is_set():
+            wait = tick - time.monotonic()
+            if duration is not None:
+                wait = min(wait, started + duration - time.monotonic())
+            due = self._due_or_now(swept_at)
+            if due is not None:
+                wait = min(wait, (due - self.clock.now()).total_seconds())
+            if wait <= 0 or not waker.wait(wait):
                 return
-            stop.wait(interval)
+
+    def _due_or_now(self, after: datetime) -> datetime | None:
+        try:
+            return self.next_due(after)
+        except StateCorrupt:
+            return self.clock.now()  # the next sweep rebuilds it
+        except StateError:
+            return None
+
+    def next_due(self, after: datetime) -> datetime | None:
+        """The earliest instant later than `after` at which something falls due."""
+        state = self.store.load()
+        return due_times.next_due(
+            state.agents,
+            state.schedules,
+            after,
+            policy_config(self.settings, state),
+            nudge_config(self.settings),
+        )
+
+    def wake(self) -> None:
+        """End the watcher's current wait now (from a signal handler or another thread)."""
+        waker = self._waker
+        if waker is not None:
+            waker.interrupt()
 
 
 def _agent_pane(group: list[PaneInfo]) -> PaneInfo:

@@ -127,9 +127,16 @@ class QueuedMessage:
     created_at: str
     source: str = "send"  # "send", "schedule", "orchestrator", "resume"
     due_at: str | None = None
+    # A delivery under way, recorded before typing (messaging.delivery): when, into which
+    # pane, how far it got and what the pane showed, so a run killed mid-delivery can tell
+    # from the pane whether the message went. None when no delivery is under way.
+    attempt: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if data["attempt"] is None:
+            del data["attempt"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> QueuedMessage:
@@ -139,6 +146,7 @@ class QueuedMessage:
             created_at=str(data["created_at"]),
             source=str(data.get("source", "send")),
             due_at=data.get("due_at"),
+            attempt=data["attempt"] if isinstance(data.get("attempt"), dict) else None,
         )
 
 
@@ -230,10 +238,27 @@ class AgentRecord:
     command: str | None = None
     paused_until: str | None = None
     warned_reset: str | None = None  # the reset a warning was already sent for
+    # A transient error being watched for a stall (lifecycle.nudge), else None.
+    stall: dict[str, Any] | None = None
     # Text of the pane's last lines at the last resume: only output below it is "new".
     resume_mark: str | None = None
+    # Verified resumes in a row after which the held messages had not moved (queue.stalled).
+    stalled_resumes: int = 0
+    # Why messages for this window cannot be typed now (a shell in front), else None.
+    unreachable: str | None = None
+    # Structured usage: {"five_hour": {"used_percent", "resets_at", "source", "seen_at", ...},
+    # "seven_day": {...}}, the session's cost, and when the first window is predicted to run out.
+    usage: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cost_usd: float | None = None
+    predicted_exhaustion: str | None = None
+    usage_warned: list[str] = field(default_factory=list)  # usage warnings already given
     queued: list[QueuedMessage] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def queue_stalled(self) -> bool:
+        """Whether its held messages have not moved for `STALL_RESUMES` resumes in a row."""
+        return self.stalled_resumes >= STALL_RESUMES
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -252,6 +277,7 @@ class AgentRecord:
 
 
 HISTORY_LIMIT = 200  # history entries kept per agent
+STALL_RESUMES = 3  # verified resumes in a row without held work moving: `queue.stalled`
 
 
 def set_status(

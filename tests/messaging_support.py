@@ -3,6 +3,7 @@ and the `credit-monitor` command run in-process or as a real process."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -78,6 +79,11 @@ def supervisor(
         "ignore": ["main:0"],
         **overrides,
     }
+    # The same settings for the `credit-monitor` commands the test runs (a `send` that sees a
+    # limit stops the agent itself, with the configured margin).
+    home.mkdir(parents=True, exist_ok=True)
+    toml = "\n".join(f"{key} = {json.dumps(value)}" for key, value in settings.items())
+    (home / "config.toml").write_text(toml + "\n", encoding="utf-8")
     return Supervisor(
         paths, load_settings(paths, settings), Tmux(server.socket), clock, host_zone("UTC")
     )

@@ -21,6 +21,9 @@ from credit_management.store.config import (
 from credit_management.store.paths import Paths
 
 CLI = Path(sys.executable).with_name("credit-monitor")
+CYCLE = "a duration from 1m to 7d (90s, 5m, 1h; a plain number is hours)"
+INTERVAL = "a duration from 10s to 1d (90s, 5m, 1h; a plain number is minutes)"
+WARNING = "a duration from 0s to 1d (90s, 5m, 1h; a plain number is minutes)"
 
 
 @pytest.fixture
@@ -68,6 +71,10 @@ def test_every_key_can_come_from_the_file(paths: Paths) -> None:
         cycle_hours = 4
         check_interval_minutes = 0.5
         warning_threshold_minutes = 0
+        nudge = false
+        stall_seconds = "45s"
+        nudge_message = "go on then"
+        max_nudges = 1
 
         [[hooks]]
         events = ["credit.*", "agent.needs_attention"]
@@ -155,22 +162,22 @@ def test_empty_environment_variable_counts_as_unset(paths: Paths) -> None:
         (
             "CLAUDE_CREDIT_CYCLE_HOURS",
             "abc",
-            "CLAUDE_CREDIT_CYCLE_HOURS: must be a positive number, got 'abc' (environment)",
+            f"CLAUDE_CREDIT_CYCLE_HOURS: must be {CYCLE}, got 'abc' (environment)",
         ),
         (
             "CLAUDE_CREDIT_CYCLE_HOURS",
             "0",
-            "CLAUDE_CREDIT_CYCLE_HOURS: must be a positive number, got '0' (environment)",
+            f"CLAUDE_CREDIT_CYCLE_HOURS: must be {CYCLE}, got '0' (environment)",
         ),
         (
             "CLAUDE_CREDIT_CHECK_INTERVAL",
             "-5",
-            "CLAUDE_CREDIT_CHECK_INTERVAL: must be a positive number, got '-5' (environment)",
+            f"CLAUDE_CREDIT_CHECK_INTERVAL: must be {INTERVAL}, got '-5' (environment)",
         ),
         (
             "CLAUDE_CREDIT_WARNING_THRESHOLD",
             "nan",
-            "CLAUDE_CREDIT_WARNING_THRESHOLD: must be a number, 0 or more, got 'nan' (environment)",
+            f"CLAUDE_CREDIT_WARNING_THRESHOLD: must be {WARNING}, got 'nan' (environment)",
         ),
         (
             "CREDIT_MONITOR_ORCHESTRATOR",
@@ -191,14 +198,24 @@ def test_bad_environment_values_name_the_variable(
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("cycle_hours = 'abc'", "cycle_hours: must be a positive number, got 'abc'"),
-        ("max_resume_attempts = 2.5", "max_resume_attempts: must be a positive whole number"),
-        ("max_resume_attempts = true", "max_resume_attempts: must be a positive whole number"),
+        ("cycle_hours = 'abc'", f"cycle_hours: must be {CYCLE}, got 'abc'"),
+        ("max_resume_attempts = 2.5", "max_resume_attempts: must be a whole number from 1 to 100"),
+        ("max_resume_attempts = true", "max_resume_attempts: must be a whole number from 1 to"),
+        ("max_resume_attempts = 1000", "max_resume_attempts: must be a whole number from 1 to"),
+        (
+            "resume_margin_seconds = 1e308",
+            "resume_margin_seconds: must be a duration from 0s to 1d",
+        ),
+        ("resume_margin_seconds = '2d'", "resume_margin_seconds: must be a duration from 0s"),
+        ("check_interval_minutes = '5s'", "check_interval_minutes: must be a duration from 10s"),
+        ("verify_timeout_seconds = [1]", "verify_timeout_seconds: must be a duration from 1s"),
         ("watch = 'a,'", "watch: must be a list of non-empty patterns"),
         ("watch = [1, 2]", "watch: must be a list of non-empty patterns"),
         ('test_message = "two\\nlines"', "test_message: must be a non-empty single line"),
-        ("resume_message = ''", "resume_message: must be a non-empty single line"),
-        ("confirm_seconds = -1", "confirm_seconds: must be a number, 0 or more, got '-1'"),
+        ("nudge_message = ''", "nudge_message: must be a non-empty single line"),
+        ("stall_seconds = '2d'", "stall_seconds: must be a duration from 1s to 1d"),
+        ("max_nudges = 21", "max_nudges: must be a whole number from 0 to 20"),
+        ("confirm_seconds = -1", "confirm_seconds: must be a duration from 0s to 1m"),
     ],
 )
 def test_bad_file_values_name_the_key_and_the_file(paths: Paths, text: str, fragment: str) -> None:
@@ -211,12 +228,13 @@ def test_bad_file_values_name_the_key_and_the_file(paths: Paths, text: str, frag
     assert "\n" not in message
 
 
-def test_unknown_key_is_an_error_with_a_suggestion(paths: Paths) -> None:
-    write_config(paths, "cycle_hour = 5\n")
-    with pytest.raises(ConfigError) as caught:
-        load_settings(paths, environ={})
-    assert str(caught.value) == (
-        f"{paths.config_file}: unknown key 'cycle_hour' (did you mean 'cycle_hours'?)"
+def test_unknown_key_is_a_warning_with_a_suggestion(paths: Paths) -> None:
+    write_config(paths, "cycle_hour = 5\n[[hooks]]\ncommand = ['x']\ntimout = 3\n")
+    settings = load_settings(paths, environ={})
+    assert settings.cycle_hours == 5.0  # the misspelt key changed nothing
+    assert settings.warnings == (
+        f"{paths.config_file}: unknown key 'cycle_hour' (did you mean 'cycle_hours'?); ignored",
+        f"{paths.config_file}: hooks #1: unknown key 'timout' (did you mean 'timeout'?); ignored",
     )
 
 
@@ -237,8 +255,9 @@ def test_invalid_toml_names_the_file_and_line(paths: Paths) -> None:
         ("url = 'ftp://example.com/x'", "url must be an http:// or https:// URL"),
         ("command = ['x']\nurl = 'http://127.0.0.1/'", "needs exactly one of command or url"),
         ("events = ['*']", "needs exactly one of command or url"),
-        ("command = ['x']\ntimout = 3", "unknown key 'timout' (did you mean 'timeout'?)"),
-        ("command = ['x']\ntimeout = 0", "timeout must be a positive number of seconds"),
+        ("command = ['x']\ntimeout = 0", "timeout_seconds must be a duration from 1s to 10m"),
+        ("command = ['x']\ntimeout = 1e9", "timeout_seconds must be a duration from 1s to 10m"),
+        ("command = ['x']\ntimeout_seconds = '11m'", "must be a duration from 1s to 10m"),
         ("command = ['x']\nretries = -1", "retries must be a whole number 0-10"),
         ("command = ['x']\nevents = []", "events must be a list of event patterns"),
     ],
@@ -255,7 +274,7 @@ def test_bad_option_value_and_unknown_option_key(paths: Paths) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(paths, {"check_interval_minutes": "soon"}, environ={})
     assert str(caught.value) == (
-        "check_interval_minutes: must be a positive number, got 'soon' (command option)"
+        f"check_interval_minutes: must be {INTERVAL}, got 'soon' (command option)"
     )
     with pytest.raises(ConfigError, match="unknown key 'interval'"):
         load_settings(paths, {"interval": 3}, environ={})
@@ -314,10 +333,104 @@ def test_config_command_with_a_bad_value_is_one_line_and_exit_1(paths: Paths) ->
     done = run_cli(paths, "config", env={"CLAUDE_CREDIT_CYCLE_HOURS": "abc"})
     assert done.returncode == 1
     assert done.stderr.strip() == (
-        "Error: CLAUDE_CREDIT_CYCLE_HOURS: must be a positive number, got 'abc' (environment)"
+        f"Error: CLAUDE_CREDIT_CYCLE_HOURS: must be {CYCLE}, got 'abc' (environment)"
     )
     write_config(paths, "[broken\n")
     done = run_cli(paths, "config")
     assert done.returncode == 1
     assert len(done.stderr.strip().splitlines()) == 1
     assert str(paths.config_file) in done.stderr and "line 1" in done.stderr
+
+
+# --- bounds, units and warnings -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "value"),
+    [
+        ("resume_margin_seconds = '90s'", "resume_margin_seconds", 90.0),
+        ("resume_margin_seconds = '5m'", "resume_margin_seconds", 300.0),
+        ("resume_margin_seconds = 45", "resume_margin_seconds", 45.0),
+        ("check_interval_minutes = '90s'", "check_interval_minutes", 1.5),
+        ("check_interval_minutes = 2", "check_interval_minutes", 2.0),
+        ("cycle_hours = '1h30m'", "cycle_hours", 1.5),
+        ("cycle_hours = '1d'", "cycle_hours", 24.0),
+        ("retry_backoff_minutes = '1h'", "retry_backoff_minutes", 60.0),
+        ("verify_timeout_seconds = '2 min'", "verify_timeout_seconds", 120.0),
+    ],
+)
+def test_durations_take_units_and_plain_numbers_keep_the_keys_unit(
+    paths: Paths, text: str, name: str, value: float
+) -> None:
+    write_config(paths, text + "\n")
+    assert getattr(load_settings(paths, environ={}), name) == value
+
+
+def test_duration_in_the_environment_and_as_an_option(paths: Paths) -> None:
+    settings = load_settings(
+        paths,
+        {"resume_margin_seconds": "2m"},
+        environ={"CLAUDE_CREDIT_CHECK_INTERVAL": "30s"},
+    )
+    assert settings.check_interval_minutes == 0.5
+    assert settings.resume_margin_seconds == 120.0
+
+
+def test_hook_timeout_takes_the_new_name_the_old_one_and_units(paths: Paths) -> None:
+    write_config(
+        paths,
+        "[[hooks]]\ncommand = ['x']\ntimeout = 4\n"
+        "[[hooks]]\ncommand = ['y']\ntimeout_seconds = '2m'\n",
+    )
+    hooks = load_settings(paths, environ={}).hooks
+    assert [hook.timeout for hook in hooks] == [4.0, 120.0]
+    assert load_settings(paths, environ={}).warnings == ()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("config",), ("run",), ("web", "--port", "0")],
+)
+def test_an_out_of_range_value_is_one_line_from_every_command(
+    paths: Paths, command: tuple[str, ...]
+) -> None:
+    write_config(paths, "resume_margin_seconds = 1e308\n")
+    done = run_cli(paths, *command)
+    assert done.returncode == 1, done.stdout
+    assert done.stderr.strip() == (
+        "Error: resume_margin_seconds: must be a duration from 0s to 1d (90s, 5m, 1h; a plain "
+        f"number is seconds), got '1e+308' ({paths.config_file})"
+    )
+
+
+def test_unknown_keys_are_warned_about_by_the_commands(paths: Paths) -> None:
+    write_config(paths, "resume_margin = 30\n")
+    done = run_cli(paths, "config")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == (
+        f"warning: {paths.config_file}: unknown key 'resume_margin' "
+        "(did you mean 'resume_margin_seconds'?); ignored"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("soon", "'soon' is not a duration such as 90s, 5m or 1h"),
+        ("0.05s", "'0.05s' is shorter than 0.1s"),
+        ("nan", "'nan' is not a duration"),
+    ],
+)
+def test_duration_options_say_what_is_wrong(paths: Paths, value: str, message: str) -> None:
+    done = run_cli(paths, "watch", "--interval", value)
+    assert done.returncode == 2
+    assert f"Invalid value for '--interval': {message}" in done.stderr
+
+
+def test_duration_option_type_reads_units() -> None:
+    from credit_management.cli._common import Duration
+
+    assert Duration().convert("90s", None, None) == 90.0
+    assert Duration().convert("2m", None, None) == 120.0
+    assert Duration().convert("1.5", None, None) == 1.5
+    assert Duration().convert("1h30m", None, None) == 5400.0

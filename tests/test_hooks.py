@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from credit_management.notify.hooks import HookSpec, fire_hooks, make_payload
+from credit_management.notify.hooks import HookBatch, HookSpec, fire_hooks, make_payload
 from credit_management.store.journal import EventLog
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -308,3 +308,90 @@ def test_no_matching_hook_does_nothing(tmp_path: Path, log: EventLog) -> None:
     fire_hooks("agent.paused", payload(), [hook], log, NOW)
     assert not marker.exists()
     assert log.read() == []
+
+
+# --- process trees, concurrency ---------------------------------------------------------------
+
+
+def live_pids_running(argument: str) -> list[int]:
+    """Pids under /proc whose command line holds `argument`, zombies excluded."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as handle:
+                words = handle.read().split(b"\0")
+        except OSError:
+            continue
+        if argument.encode() in words and pid_alive(int(name)):
+            found.append(int(name))
+    return found
+
+
+def unique_sleep() -> str:
+    """A sleep argument no other process on the machine uses: 300 seconds and a bit."""
+    return f"300.{os.getpid()}{threading.get_ident() % 100000:05d}{time.monotonic_ns() % 10**6}"
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "setsid sleep {arg}",  # setsid forks (the hook leads its group) and exits at once
+        "sh -c 'setsid sleep {arg} & wait'",  # a new session inside a shell that waits
+        "sh -c '(setsid sleep {arg} >/dev/null 2>&1 &); exit 0'",  # double fork, pipes closed
+        "sh -c 'setsid sh -c \"sleep {arg} & wait\" & wait'",  # a grandchild of a new session
+    ],
+)
+def test_a_hook_that_calls_setsid_leaves_no_process_behind(log: EventLog, shape: str) -> None:
+    import shlex
+
+    arg = unique_sleep()
+    command = shlex.split(shape.format(arg=arg))
+    fire_hooks("credit.exhausted", payload(), [HookSpec(command=command, timeout=1)], log, NOW)
+    assert live_pids_running(arg) == []
+    [failure] = failures(log)
+    assert "killed" in failure["error"]
+
+
+def test_a_hook_whose_helper_ends_in_time_is_not_a_failure(log: EventLog) -> None:
+    arg = "0.2"
+    command = ["sh", "-c", f"setsid sleep {arg} >/dev/null 2>&1 & exit 0"]
+    fire_hooks("credit.exhausted", payload(), [HookSpec(command=command, timeout=10)], log, NOW)
+    assert failures(log) == []
+
+
+def test_hooks_of_one_batch_run_side_by_side(tmp_path: Path, log: EventLog) -> None:
+    """Each hook waits until all three have started: only hooks running at once can finish."""
+    script = (
+        "import pathlib, sys, time\n"
+        "folder = pathlib.Path(sys.argv[1])\n"
+        "(folder / sys.argv[2]).touch()\n"
+        "while len(list(folder.iterdir())) < 3:\n"
+        "    time.sleep(0.02)\n"
+    )
+    batch = HookBatch(log)
+    for index, event in enumerate(("credit.exhausted", "agent.paused", "agent.missing")):
+        hook = HookSpec(command=[PY, "-c", script, str(tmp_path), str(index)], timeout=20)
+        batch.fire(event, payload(), [hook], NOW)
+    batch.wait()
+    assert failures(log) == []
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name != "logs") == [
+        "0",
+        "1",
+        "2",
+    ]
+
+
+def test_hooks_over_the_bound_wait_for_a_slot_within_their_own_timeout(log: EventLog) -> None:
+    arg = unique_sleep()
+    batch = HookBatch(log, limit=1)
+    batch.fire("credit.exhausted", payload(), [HookSpec(command=["sleep", arg], timeout=1)], NOW)
+    batch.fire("agent.paused", payload(), [HookSpec(command=["sleep", arg], timeout=1)], NOW)
+    batch.wait()
+    errors = sorted(failure["error"] for failure in failures(log))
+    assert errors == [
+        "did not start within 1s (1 hooks were running)",
+        "timed out after 1s (killed)",
+    ]
+    assert live_pids_running(arg) == []

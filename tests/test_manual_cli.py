@@ -39,6 +39,14 @@ def cm(
     )
 
 
+def status_view(home: Path, server: TmuxTestServer | None, target: str) -> dict[str, Any]:
+    """One agent from `status --json` (a list under "agents")."""
+    document = json.loads(ok(cm(home, server, "status", "--json")))
+    [view] = [view for view in document["agents"] if view["target"] == target]
+    result: dict[str, Any] = view
+    return result
+
+
 def ok(done: subprocess.CompletedProcess[str]) -> str:
     assert done.returncode == 0, f"exit {done.returncode}: {done.stderr}"
     assert "Traceback" not in done.stderr
@@ -92,7 +100,7 @@ def test_status_with_nothing_recorded_says_where_it_reads_from(isolated_home: Pa
     document = json.loads(ok(cm(isolated_home, None, "status", "--json")))
     assert document["home"] == str(isolated_home)
     assert document["state_file"] == str(isolated_home / "data" / "credit_schedule.json")
-    assert document["agents"] == {}
+    assert document["agents"] == [] and document["last_sweep"] is None
     # The alias of the old script name reads the same thing.
     assert "no agents recorded yet" in ok(cm(isolated_home, None, "check_credit_status"))
 
@@ -106,13 +114,22 @@ def test_status_shows_since_next_resume_and_the_last_signal(isolated_home: Path)
         record.since = "2026-11-21T10:30:00+00:00"
         record.scheduled_resume = "2026-11-21T15:05:00+00:00"
         record.last_signal = {"kind": "exhausted", "message": "Claude session limit; resets 3pm"}
-    text = ok(cm(isolated_home, None, "status"))
+    text = ok(cm(isolated_home, None, "status", TZ="Asia/Tokyo"))
+    [header] = [line for line in text.splitlines() if line.startswith("TARGET")]
+    assert "SINCE (Asia/Tokyo)" in header and header.count("Asia/Tokyo") == 1
     [line] = [line for line in text.splitlines() if line.startswith("proj:3")]
-    assert "proj:3 (backend)" in line and "exhausted" in line
-    assert "since 2026-11-21T10:30:00+00:00 (1h30m ago)" in line
-    assert "next resume 2026-11-21T15:05:00+00:00 (in 3h5m)" in line
-    assert "last signal: exhausted - Claude session limit; resets 3pm" in line
-    view = json.loads(ok(cm(isolated_home, None, "status", "--json")))["agents"]["proj:3"]
+    cells = [cell.strip() for cell in line.split("  ") if cell.strip()]
+    assert cells == [
+        "proj:3",
+        "backend",
+        "exhausted",
+        "19:30 (1h30m ago)",
+        "Sun 00:05 (in 3h5m)",
+        "exhausted: Claude session limit; resets 3pm",
+    ]
+    in_utc = ok(cm(isolated_home, None, "status", "--utc", TZ="Asia/Tokyo"))
+    assert "SINCE (UTC)" in in_utc and "10:30 (1h30m ago)" in in_utc and "15:05 (in 3h5m)" in in_utc
+    view = status_view(isolated_home, None, "proj:3")
     assert view["status"] == "exhausted"
     assert view["time_until_resume_seconds"] == 3 * 3600 + 5 * 60
     assert view["seconds_in_status"] == 90 * 60
@@ -156,8 +173,10 @@ def test_pause_by_window_name_records_history_event_and_hook(
     assert payload["timestamp"] == NOW and payload["host"]
     assert payload["reason"] == "lunch"
 
-    status = ok(cm(isolated_home, tmux_server, "status"))
-    assert f"{target} (backend)  paused  since {NOW} (now)  until resumed by hand" in status
+    status = ok(cm(isolated_home, tmux_server, "status", "--utc"))
+    [row] = [line for line in status.splitlines() if line.startswith(f"{target} ")]
+    cells = [cell.strip() for cell in row.split("  ") if cell.strip()]
+    assert cells == [target, "backend", "paused", "12:00 (now)", "when resumed by hand", "lunch"]
 
 
 @pytest.mark.parametrize("form", ["index", "name", "pane", "pane_id"])
@@ -187,7 +206,7 @@ def test_pause_until_without_offset_uses_the_state_timezone(
     assert "paused until 2026-11-22T09:00:00+09:00" in text
     record = agents(isolated_home)[target]
     assert record["paused_until"] == "2026-11-22T09:00:00+09:00"
-    view = json.loads(ok(cm(isolated_home, tmux_server, "status", "--json")))["agents"][target]
+    view = status_view(isolated_home, tmux_server, target)
     assert view["next_resume"] == "2026-11-22T09:00:00+09:00"
     assert view["time_until_resume_seconds"] == 12 * 3600
 
@@ -284,20 +303,23 @@ def test_history_reads_events_back(tmux_server: TmuxTestServer, isolated_home: P
     ok(cm(isolated_home, tmux_server, "pause", second, "--reason", "second"))
     ok(cm(isolated_home, tmux_server, "resume", first, "--force", now="2026-11-21T12:05:00Z"))
 
-    lines = ok(cm(isolated_home, tmux_server, "history")).splitlines()
+    header, *lines = ok(cm(isolated_home, tmux_server, "history", TZ="UTC")).splitlines()
+    assert header.split() == ["TIME", "(UTC)", "EVENT", "TARGET", "DETAIL"]
     assert len(lines) == 4
-    assert lines[0] == f"{NOW}  agent.paused  {first}  active -> paused  first"
-    assert lines[1] == f"{NOW}  agent.paused  {second}  active -> paused  second"
-    assert lines[3].startswith(f"2026-11-21T12:05:00+00:00  agent.resumed  {first}  paused -> ")
+    rows = [[cell.strip() for cell in line.split("  ") if cell.strip()] for line in lines]
+    assert rows[0] == ["12:00:00", "agent.paused", first, "active -> paused; first"]
+    assert rows[1] == ["12:00:00", "agent.paused", second, "active -> paused; second"]
+    assert rows[3][:3] == ["12:05:00", "agent.resumed", first]
+    assert rows[3][3].startswith("paused -> ")
 
-    by_name = ok(cm(isolated_home, tmux_server, "history", "main:alpha")).splitlines()
-    assert [line.split("  ")[1] for line in by_name] == [
+    by_name = ok(cm(isolated_home, tmux_server, "history", "main:alpha")).splitlines()[1:]
+    assert [[c for c in line.split("  ") if c][1].strip() for line in by_name] == [
         "agent.paused",
         "credit.resolved",
         "agent.resumed",
     ]
     limited = json.loads(ok(cm(isolated_home, tmux_server, "history", "--json", "--limit", "1")))
-    assert [event["event"] for event in limited] == ["agent.resumed"]
+    assert [event["event"] for event in limited["events"]] == ["agent.resumed"]
     assert "no events for main:99" in ok(cm(isolated_home, tmux_server, "history", "main:99"))
     assert cm(isolated_home, tmux_server, "history", "--limit", "0").returncode == 2
 
@@ -352,9 +374,9 @@ def test_bad_config_makes_pause_fail_with_the_key_named(
     tmux_server: TmuxTestServer, isolated_home: Path
 ) -> None:
     isolated_home.mkdir(parents=True, exist_ok=True)
-    (isolated_home / "config.toml").write_text("confirm_second = 3\n")
+    (isolated_home / "config.toml").write_text("confirm_seconds = 1e9\n")
     line = one_line_error(cm(isolated_home, tmux_server, "pause", "main:0"))
-    assert "unknown key 'confirm_second'" in line
+    assert "confirm_seconds: must be a duration from 0s to 1m" in line
 
 
 # --- many people at once --------------------------------------------------------------------

@@ -65,7 +65,9 @@ def test_messages_and_due_notes_wait_through_a_stop_and_arrive_in_order(
     second = invoke(isolated_home, tmux_server, "send", worker, "second held")
     assert second.output.startswith(f"queued for {worker} (exhausted")
 
-    listed = json.loads(invoke(isolated_home, tmux_server, "queue", worker, "--json").output)
+    listed = json.loads(invoke(isolated_home, tmux_server, "queue", worker, "--json").output)[
+        "messages"
+    ]
     assert [(m["text"], m["source"]) for m in listed] == [
         ("first held", "send"),
         ("due note", "schedule"),

@@ -8,6 +8,7 @@ simulated agent logged (its --state-file) and the text of the panes.
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -691,8 +692,10 @@ def test_billing_is_rechecked_slowly_and_boundedly(
     banner = (
         "  ⎿  Credit balance too low · Add funds: https://console.anthropic.com/settings/billing"
     )
-    script = f"b='{banner}'; printf '%s\\n' \"$b\"; while read l; do printf '%s\\n' \"$b\"; done"
-    agent = start_program(tmux_server, "billing", script)
+    # An agent (not a shell: nothing is typed into one) that answers every line with it.
+    say = f"print({banner!r}, flush=True)"
+    script = f"import sys\n{say}\nfor _ in sys.stdin: {say}"
+    agent = tmux_server.new_window("main", "billing", [sys.executable, "-c", script])
     tmux_server.wait_for_text(agent, "Credit balance too low")
     clock = SystemClock({})
     supervisor = monitor(isolated_home, tmux_server, clock, max_resume_attempts=2)

@@ -319,7 +319,9 @@ def test_estimate_reset_prints_the_printed_reset_or_the_cycle(
 
     by_name = run_cli(home, tmux_server, "estimate-reset", "main:limited")
     assert by_name.returncode == 0
-    assert by_name.stdout.startswith(f"{limited} ") and "as the agent printed it" in by_name.stdout
+    header, row = by_name.stdout.splitlines()
+    assert header.startswith("TARGET") and "RESETS (" in header
+    assert row.startswith(f"{limited} ") and row.endswith("as the agent printed it")
 
     tmux_server.cmd("kill-window", "-t", limited)  # recorded, window gone: still answered
     closed = run_cli(home, tmux_server, "estimate-reset", limited, "--json")
@@ -498,7 +500,12 @@ def test_cron_install_show_remove_are_idempotent(
     assert lines[0] == "0 3 * * * /usr/local/bin/backup"
     assert len(lines) == 2
     entry = lines[1]
-    assert f"PATH={env['PATH']}" in entry
+    # Only what the monitor runs: its own folder, tmux's, the system ones; not the caller's
+    # whole PATH (here with the fake crontab's folder in front).
+    path = entry.split("PATH=", 1)[1].split(" ", 1)[0].split(":")
+    assert path[0] == str(BIN)
+    assert str(tmp_path) not in entry.split("CREDIT_MANAGEMENT_HOME")[0]
+    assert {"/usr/bin", "/bin"} <= set(path)
     assert f"CREDIT_MANAGEMENT_HOME={home}" in entry
     socket_path = tmux_server.cmd("display", "-p", "#{socket_path}").stdout.strip()
     assert f"CREDIT_MONITOR_TMUX_SOCKET={socket_path} " in entry  # a path: cron has no TMUX_TMPDIR

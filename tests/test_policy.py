@@ -108,7 +108,7 @@ def test_warning_before_the_reset_fires_once() -> None:
     soon = parse_iso(record.scheduled_resume)
     assert soon is not None
     first = policy.observe(T, record, seen(), soon - timedelta(minutes=5), CFG)
-    assert events(first) == ["credit.warning"]
+    assert events(first) == ["credit.resume_soon"]
     second = policy.observe(T, first.record, seen(), soon - timedelta(minutes=4), CFG)
     assert events(second) == []
 

@@ -68,14 +68,15 @@ def test_schedule_add_list_cancel(
         listing = invoke(isolated_home, tmux_server, *args)
         assert listing.exit_code == 0, listing.output
         lines = listing.output.splitlines()
-        assert lines[0].split() == ["ID", "TARGET", "DUE", "TEXT"]
+        assert lines[0].split()[:3] == ["ID", "TARGET", "DUE"] and lines[0].endswith("TEXT")
         assert [line.split("  ")[-1].strip() for line in lines[1:]] == [
             "soonest",
             "check the tests",
             "-v look again",
         ]
     as_json = json.loads(invoke(isolated_home, tmux_server, "schedule", "--json").output)
-    assert [(n["text"], n["state"]) for n in as_json] == [
+    assert list(as_json) == ["notes"]
+    assert [(n["text"], n["state"]) for n in as_json["notes"]] == [
         ("soonest", "scheduled"),
         ("check the tests", "scheduled"),
         ("-v look again", "scheduled"),
@@ -212,7 +213,9 @@ def test_a_due_note_held_for_a_stopped_agent_is_listed_and_can_be_cancelled(
     assert row.startswith(f"s-abc123  {agent}  due, held (exhausted until ")
     assert row.endswith("held check-in")
     assert (
-        json.loads(invoke(isolated_home, tmux_server, "schedule", "--json").output)[0]["state"]
+        json.loads(invoke(isolated_home, tmux_server, "schedule", "--json").output)["notes"][0][
+            "state"
+        ]
         == "held"
     )
     cancelled = invoke(isolated_home, tmux_server, "schedule", "cancel", "s-abc123")

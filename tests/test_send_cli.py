@@ -222,12 +222,13 @@ def test_now_sends_to_a_stopped_agent_and_the_queue_commands_list_and_drop(
         listing = invoke(isolated_home, tmux_server, *args)
         assert listing.exit_code == 0, (args, listing.output)
         lines = listing.output.splitlines()
-        assert lines[0].split() == ["ID", "TARGET", "SOURCE", "CREATED", "TEXT"]
+        assert lines[0].split()[:4] == ["ID", "TARGET", "SOURCE", "CREATED"]
         assert lines[1].split()[:3] == [first_id, agent, "send"]
         assert lines[1].endswith("first held") and lines[2].endswith("second ⏎ held")
         assert lines[3] == f"{agent}: paused until resumed by hand"
     as_json = json.loads(invoke(isolated_home, tmux_server, "queue", agent, "--json").output)
-    assert [(m["id"], m["text"], m["agent_status"]) for m in as_json] == [
+    assert list(as_json) == ["messages"]
+    assert [(m["id"], m["text"], m["agent_status"]) for m in as_json["messages"]] == [
         (first_id, "first held", "paused"),
         (second_id, "second\nheld", "paused"),
     ]
@@ -240,7 +241,7 @@ def test_now_sends_to_a_stopped_agent_and_the_queue_commands_list_and_drop(
     dropped = invoke(isolated_home, tmux_server, "queue", "drop", first_id)
     assert dropped.output == f"dropped {first_id} (for {agent}): first held\n"
     left = json.loads(invoke(isolated_home, tmux_server, "queue", "--json").output)
-    assert [m["id"] for m in left] == [second_id]
+    assert [m["id"] for m in left["messages"]] == [second_id]
     again = run_cli(isolated_home, tmux_server, "queue", "drop", first_id)
     assert again.returncode == 1
     assert again.stderr.strip() == (

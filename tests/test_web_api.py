@@ -174,6 +174,16 @@ def serving(dashboard: Dashboard, token: str | None = None) -> Iterator[Dashboar
         dashboard.jobs.join(5)
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Hand redirects back as they are: the tests look at the Location and Set-Cookie."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def call(
     server: DashboardServer,
     method: str,
@@ -189,7 +199,7 @@ def call(
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with _OPENER.open(request, timeout=10) as response:
             status, raw, got = response.status, response.read(), response.headers
     except urllib.error.HTTPError as error:
         status, raw, got = error.code, error.read(), error.headers
@@ -591,9 +601,12 @@ def test_page_and_assets_are_served_locally(server: DashboardServer) -> None:
 # -- tokens and who may ask -----------------------------------------------------------------
 
 
+TOKEN = "s3cret/+token-for-tests"
+
+
 @pytest.fixture
 def token_server(paths: Paths, clock: FakeClock) -> Iterator[DashboardServer]:
-    with serving(Dashboard(paths, Settings(), clock=clock), token="s3cret/+token") as running:
+    with serving(Dashboard(paths, Settings(), clock=clock), token=TOKEN) as running:
         yield running
 
 
@@ -601,25 +614,35 @@ def token_server(paths: Paths, clock: FakeClock) -> Iterator[DashboardServer]:
 def test_token_is_required_for_every_request(token_server: DashboardServer, path: str) -> None:
     status, body, headers = call(token_server, "GET", path)
     assert status == 401
-    assert body == {"error": "missing or wrong token"}
+    assert body["error"] == "missing or wrong token"
     assert headers["WWW-Authenticate"] == "Bearer"
     wrong = call(token_server, "GET", path, headers={"Authorization": "Bearer nope"})
     assert wrong[0] == 401
 
 
-def test_token_as_header_or_query(token_server: DashboardServer) -> None:
-    auth = {"Authorization": "Bearer s3cret/+token"}
+def test_token_as_header_query_or_cookie(token_server: DashboardServer) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
     assert call(token_server, "GET", "/api/credit-alerts", headers=auth)[0] == 200
-    query = "?token=s3cret%2F%2Btoken"
-    status, page, _ = call(token_server, "GET", "/" + query)
-    assert status == 200
-    # The page asks for its assets with the token too.
-    assert f'href="app.css{query}"' in page and f'src="app.js{query}"' in page
-    assert call(token_server, "GET", "/app.js" + query)[0] == 200
+    query = "?token=s3cret%2F%2Btoken-for-tests"
+    assert call(token_server, "GET", "/api/agents" + query)[0] == 200
     status, body, _ = call(token_server, "POST", f"/api/credit-alerts/x/dismiss{query}")
     assert status == 404  # authorised, and then an unknown id
     assert "no alert" in body["error"]
-    assert token_server.url.endswith("/?token=s3cret%2F%2Btoken")
+    # A page visit with the token: a cookie, and the same address without the token.
+    status, _, headers = call(token_server, "GET", "/" + query)
+    assert status == 303
+    assert headers["Location"] == "/"
+    cookie = headers["Set-Cookie"]
+    name = f"credit_monitor_token_{token_server.port}"
+    assert cookie.startswith(f"{name}=s3cret%2F%2Btoken-for-tests;")
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+    jar = {"Cookie": cookie.split(";", 1)[0]}
+    status, page, _ = call(token_server, "GET", "/", headers=jar)
+    assert status == 200 and "token" not in page
+    assert 'href="app.css"' in page and 'src="app.js"' in page
+    assert call(token_server, "GET", "/app.js", headers=jar)[0] == 200
+    assert call(token_server, "GET", "/api/agents", headers=jar)[0] == 200
+    assert token_server.url.endswith(query)
 
 
 def test_without_token_only_loopback_host_names_are_answered(server: DashboardServer) -> None:
@@ -649,6 +672,10 @@ def test_cross_origin_post_is_refused(
         ("::1", True),
         ("[::1]", True),
         ("localhost", True),
+        ("LOCALHOST", True),
+        ("foo.localhost", False),
+        ("localhost.example.com", False),
+        ("127.0.0.1.nip.io", False),
         ("0.0.0.0", False),
         ("::", False),
         ("192.168.1.5", False),
@@ -661,22 +688,22 @@ def test_is_loopback(host: str, loopback: bool) -> None:
 
 
 def test_non_loopback_needs_a_token() -> None:
-    with pytest.raises(InputError, match="without --token"):
+    with pytest.raises(InputError, match="without a token"):
         check_bind("0.0.0.0", None)
-    with pytest.raises(InputError, match="empty"):
+    with pytest.raises(InputError, match="at least 16 characters"):
         check_bind("127.0.0.1", " ")
-    check_bind("0.0.0.0", "secret")
+    with pytest.raises(InputError, match="at least 16 characters"):
+        check_bind("0.0.0.0", "secret")
+    check_bind("0.0.0.0", "a-secret-of-16-chars")
     check_bind("127.0.0.1", None)
 
 
-def test_cli_refuses_non_loopback_without_token(tmp_path: Path) -> None:
+def test_cli_refuses_no_token_beyond_loopback(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        cli, ["--home", str(tmp_path), "web", "--host", "0.0.0.0", "--port", "0"]
+        cli, ["--home", str(tmp_path), "web", "--host", "0.0.0.0", "--port", "0", "--no-token"]
     )
-    assert result.exit_code == 1
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1
-    assert lines[0].startswith("Error: refusing to listen on 0.0.0.0 without --token")
+    assert result.exit_code == 2
+    assert "--no-token is allowed on loopback only, not on 0.0.0.0" in result.output
 
 
 def test_cli_reports_a_busy_port_in_one_line(tmp_path: Path) -> None:
@@ -718,11 +745,15 @@ def test_cli_serves_until_interrupted(paths: Paths, stop: signal.Signals) -> Non
         assert line.startswith("Dashboard on http://127.0.0.1:") and line.endswith(
             "(Ctrl-C to stop)"
         )
-        url = line.split()[2]
-        with urllib.request.urlopen(url + "api/credit-alerts", timeout=10) as response:
-            assert json.load(response)["alerts"][0]["id"] == ALERT_ID
-        with urllib.request.urlopen(url + "api/agents", timeout=10) as response:
-            assert json.load(response)["now"] == iso(NOW)
+        url, _, token = line.split()[2].partition("?token=")
+        assert len(token) >= 22  # 128 bits and more, URL-safe
+        with urllib.request.urlopen(f"{url}api/credit-alerts?token={token}", timeout=10) as got:
+            assert json.load(got)["alerts"][0]["id"] == ALERT_ID
+        request = urllib.request.Request(
+            url + "api/agents", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as got:
+            assert json.load(got)["now"] == iso(NOW)
         process.send_signal(stop)
         out, err = process.communicate(timeout=10)
     finally:

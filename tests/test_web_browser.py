@@ -7,7 +7,11 @@ that Retry now reaches the resume route. Saves a screenshot of the dialog under 
 
 from __future__ import annotations
 
+import os
 import re
+import select
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -47,6 +51,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
+CLI = Path(sys.executable).with_name("credit-monitor")
 
 if not Path(CHROMIUM).exists():
     pytest.skip(
@@ -239,17 +244,57 @@ def test_retry_now_calls_the_resume_route_and_the_dialog_closes_when_resolved(
     sync_api.expect(page.locator("#agent-rows tr").first.locator(".badge")).to_have_text("active")
 
 
-def test_the_page_reuses_its_token_for_the_api(
-    page: Any, paths: Paths, clock: Clock, supervisor: RecordingSupervisor
-) -> None:
-    dashboard = Dashboard(paths, Settings(), clock=clock, supervisor_factory=lambda: supervisor)
-    with serving(dashboard, token="tok-en/42") as running:
-        refused = page.request.get(f"http://127.0.0.1:{running.port}/")
+def test_the_page_logs_in_through_the_printed_url(page: Any, paths: Paths) -> None:
+    """The real `credit-monitor web`: its printed address signs the browser in with a cookie,
+    the token leaves the address bar, and the buttons work through the cookie alone."""
+    process = subprocess.Popen(
+        [str(CLI), "--home", str(paths.home), "web", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "CREDIT_MONITOR_WEB_TOKEN"},
+    )
+    try:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 20)
+        assert ready, "no startup line"
+        line = process.stdout.readline().strip()
+        printed = line.split()[2]
+        base, _, token = printed.partition("?token=")
+        assert line.startswith("Dashboard on http://127.0.0.1:") and len(token) >= 22
+
+        refused = page.request.get(base)
         assert refused.status == 401
-        page.goto(running.url)
-        sync_api.expect(page.get_by_role("dialog", name="Out of credits")).to_be_visible()
+        page.goto(printed)
+        assert page.url == base  # the token is gone from the address bar
+        dialog = page.get_by_role("dialog", name="Out of credits")
+        sync_api.expect(dialog).to_be_visible()
         sync_api.expect(page.locator("#agent-rows tr")).to_have_count(2)
-        assert "blur" in page.evaluate("getComputedStyle(document.getElementById('app')).filter")
+        [cookie] = page.context.cookies()
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        assert token not in page.content()
+        page.get_by_role("button", name="Dismiss", exact=True).click()
+        sync_api.expect(dialog).to_be_hidden()
+        sync_api.expect(page.locator(".banner")).to_have_count(1)
+        page.reload()  # still signed in: the cookie, not the address, carries the token
+        sync_api.expect(page.locator(".banner")).to_have_count(1)
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUTPUT / "dashboard-signed-in.png"))
+
+        stranger = page.context.browser.new_context()
+        try:
+            other = stranger.new_page()
+            other.goto(base)
+            assert "missing or wrong token" in other.content()
+        finally:
+            stranger.close()
+    finally:
+        process.terminate()
+        try:
+            process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
 
 
 def test_a_real_stop_shows_the_dialog(page: Any, tmux_server: Any, tmp_path: Path) -> None:
@@ -282,3 +327,4 @@ def test_retry_now_resumes_a_simulated_agent_whose_limit_has_passed(
         row = page.locator("#agent-rows tr", has_text=target)
         sync_api.expect(row.locator(".badge")).to_have_text("active")
         sync_api.expect(page.locator(".banner")).to_have_count(0)
+        page.goto("about:blank")  # stop polling before the server goes (its resume may linger)

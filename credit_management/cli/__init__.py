@@ -7,11 +7,11 @@ options, call the library, print. Library errors (`CreditError`) become one line
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import click
@@ -19,6 +19,7 @@ import click
 from credit_management.errors import CreditError
 from credit_management.store.paths import Paths, resolve_paths
 
+_HERE = Path(__file__).resolve().parent
 SOCKET_ENV = "CREDIT_MONITOR_TMUX_SOCKET"
 DEBUG_ENV = "CREDIT_MONITOR_DEBUG"
 
@@ -35,12 +36,19 @@ COMMANDS: dict[str, str] = {
     "health": "health:health",
     "estimate-reset": "estimate:estimate_reset",
     "cron": "cron:cron",
+    "service": "service:service",
+    "state": "state:state",
     "send": "send:send",
     "queue": "queue:queue",
     "schedule": "schedule:schedule",
     "web": "web:web",
     "simulate": "simulate:simulate",
     "demo": "demo:demo",
+    "statusline": "statusline:statusline",
+    "hook": "hook:hook",
+    "integrate": "integrate:integrate",
+    "usage": "usage:usage",
+    "completion": "completion:completion",
 }
 ALIASES: dict[str, str] = {
     "check_credit_status": "status",
@@ -51,6 +59,33 @@ ALIASES: dict[str, str] = {
     "send_message": "send",
     "schedule_credit_aware": "schedule",
 }
+
+
+# How `--help` groups the commands; a command not named here is listed with the everyday ones.
+SETUP_COMMANDS = ("config", "cron", "service", "integrate", "hook", "statusline", "completion")
+TOOL_COMMANDS = ("simulate", "demo", "classify")
+EVERYDAY_ORDER = (
+    "status",
+    "watch",
+    "health",
+    "usage",
+    "history",
+    "queue",
+    "send",
+    "schedule",
+    "pause",
+    "resume",
+    "estimate-reset",
+    "run",
+    "web",
+    "state",
+)
+EPILOG = """\b
+Quick start (agents already running in tmux):
+  credit-monitor status          what every agent is doing
+  credit-monitor watch           sweep every few minutes, live table
+  credit-monitor cron install    or let cron run `credit-monitor run`
+"""
 
 
 @dataclass
@@ -72,10 +107,36 @@ class LazyGroup(click.Group):
         if target is None:
             return False
         module = target.split(":", 1)[0]
-        return importlib.util.find_spec(f"{__name__}.{module}") is not None
+        # A file test, not importlib.util.find_spec: cron's `run` should not pay for that import.
+        return (_HERE / f"{module}.py").is_file()
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name in COMMANDS if self._available(name))
+        """Everyday commands first (in the order people reach for them), then set-up, tools."""
+        return [name for name in _ordered(COMMANDS) if self._available(name)]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands under three headings, then the original scripts' names."""
+        commands = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                commands.append((name, command))
+        if not commands:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in commands)
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for name, command in commands:
+            sections.setdefault(_section(name), []).append(
+                (name, command.get_short_help_str(limit))
+            )
+        for heading in ("Everyday commands", "Set-up", "Tools"):
+            if sections.get(heading):
+                with formatter.section(heading):
+                    formatter.write_dl(sections[heading])
+        aliases = [(alias, f"= {name}") for alias, name in ALIASES.items() if name in COMMANDS]
+        if aliases:
+            with formatter.section("Names of the original scripts (aliases)"):
+                formatter.write_dl(aliases)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if not self._available(cmd_name):
@@ -96,19 +157,40 @@ class LazyGroup(click.Group):
             raise click.ClickException(str(error)) from error
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def _section(name: str) -> str:
+    if name in TOOL_COMMANDS:
+        return "Tools"
+    if name in SETUP_COMMANDS:
+        return "Set-up"
+    return "Everyday commands"
+
+
+def _ordered(names: Sequence[str] | dict[str, str]) -> list[str]:
+    """Everyday commands in EVERYDAY_ORDER (unknown ones after, by name), set-up, then tools."""
+    known = (*EVERYDAY_ORDER, *SETUP_COMMANDS, *TOOL_COMMANDS)
+    rank = {name: index for index, name in enumerate(known)}
+    groups = {"Everyday commands": 0, "Set-up": 1, "Tools": 2}
+    return sorted(names, key=lambda name: (groups[_section(name)], rank.get(name, len(rank)), name))
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EPILOG,
+)
 @click.option(
     "--home",
     type=click.Path(file_okay=False),
     default=None,
-    help="Folder holding data/ and logs/ (else $CREDIT_MANAGEMENT_HOME, else the checkout).",
+    help="Folder holding data/, logs/ and config.toml (else $CREDIT_MANAGEMENT_HOME, else the "
+    "checkout, else ~/.local/state/credit-monitor with ~/.config/credit-monitor/config.toml).",
 )
 @click.option(
     "--socket",
     default=None,
     help=f"tmux socket name, as for `tmux -L` (else ${SOCKET_ENV}, else the default server).",
 )
-@click.version_option(package_name="credit_management")
+@click.version_option(None, "-V", "--version", package_name="credit_management")
 @click.pass_context
 def cli(ctx: click.Context, home: str | None, socket: str | None) -> None:
     """Supervise AI coding agents in tmux through their usage limits."""

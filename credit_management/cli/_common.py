@@ -14,13 +14,15 @@ from credit_management.cli import CliContext
 from credit_management.clock import SystemClock
 from credit_management.credit_monitor import Supervisor
 from credit_management.detect.resets import format_until
-from credit_management.store.config import load_settings
+from credit_management.store.config import load_settings, parse_duration
 from credit_management.tmux.gateway import Tmux
 
 
 def build_supervisor(obj: CliContext, overrides: Mapping[str, object] | None = None) -> Supervisor:
     """A Supervisor over the selected tmux server, home and effective settings."""
     settings = load_settings(obj.paths, overrides)
+    for warning in settings.warnings:  # unknown keys: worth a look, not worth stopping for
+        click.echo(f"warning: {warning}", err=True)
     return Supervisor(obj.paths, settings, Tmux(obj.socket), SystemClock())
 
 
@@ -38,3 +40,23 @@ def until_text(seconds: float | None) -> str:
 def echo_json(data: Any) -> None:
     """Pretty JSON on stdout, the same for every `--json`."""
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+class Duration(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2
+    """A duration option: `90s`, `5m`, `1h`, `1h30m`, or a plain number of seconds."""
+
+    name = "duration"
+
+    def __init__(self, minimum: float = 0.0) -> None:
+        self.minimum = minimum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, float):
+            return value
+        try:
+            seconds = parse_duration(value, "s")
+        except ValueError:
+            self.fail(f"{value!r} is not a duration such as 90s, 5m or 1h", param, ctx)
+        if seconds < self.minimum:
+            self.fail(f"{value!r} is shorter than {self.minimum:g}s", param, ctx)
+        return seconds

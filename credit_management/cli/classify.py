@@ -31,7 +31,13 @@ TAIL_BYTES = 2_000_000
 @click.option("--tz", "zone_name", metavar="ZONE", help="Agent host's IANA zone (default: local).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def classify(file: str, now_text: str | None, zone_name: str | None, as_json: bool) -> None:
-    """Classify a pane capture from FILE (or stdin, "-"): limit, warning or nothing."""
+    """Classify a pane capture from FILE (or stdin, "-"): limit, warning or nothing.
+
+    \b
+    Examples:
+      tmux capture-pane -p -J -t main:1 | credit-monitor classify
+      credit-monitor classify capture.txt --tz Europe/Lisbon --json
+    """
     zone = _zone(zone_name)
     now = _now(now_text, zone)
     text = _read(file).decode("utf-8", errors="replace")

@@ -5,7 +5,16 @@ from __future__ import annotations
 import click
 
 from credit_management.cli import CliContext
-from credit_management.cli._common import build_supervisor, echo_json, until_text
+from credit_management.cli._common import build_supervisor
+from credit_management.cli.render import (
+    Times,
+    colour_status_column,
+    echo_json,
+    json_option,
+    span,
+    table,
+    utc_option,
+)
 from credit_management.control.overview import estimate_resets
 from credit_management.errors import TargetError, TmuxError
 
@@ -18,12 +27,19 @@ BASIS_TEXT = {
 }
 
 
-@click.command()
+@click.command(short_help="When each agent's limit resets.")
 @click.argument("target", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@json_option
+@utc_option
 @click.pass_obj
-def estimate_reset(obj: CliContext, target: str | None, as_json: bool) -> None:
-    """When each agent's limit resets (printed by the agent, else from the reset cycle)."""
+def estimate_reset(obj: CliContext, target: str | None, as_json: bool, utc: bool) -> None:
+    """When each agent's limit resets (printed by the agent, else from the reset cycle).
+
+    \b
+    Examples:
+      credit-monitor estimate-reset
+      credit-monitor estimate-reset main:backend --json
+    """
     supervisor = build_supervisor(obj)
     state = supervisor.store.load()
     targets = None
@@ -42,10 +58,20 @@ def estimate_reset(obj: CliContext, target: str | None, as_json: bool) -> None:
         return
     if not rows:
         click.echo("no agents recorded yet")
+        return
+    times = Times.for_display(now, utc)
+    headers = ("TARGET", "STATUS", times.header("RESETS"), "IN", "BASIS")
+    lines = []
     for row in rows:
         data = row.to_dict(now)
-        when = data["estimate"] or "-"
-        click.echo(
-            f"{row.target:<20} {row.status.value:<16} {when} "
-            f"({until_text(data['seconds_until'])}; {BASIS_TEXT[row.basis]})"
+        left = data["seconds_until"]
+        lines.append(
+            (
+                row.target,
+                row.status.value,
+                times.at(row.estimate),
+                "-" if left is None else ("due" if left <= 0 else span(left)),
+                BASIS_TEXT[row.basis],
+            )
         )
+    click.echo(table(headers, lines, colour_status_column(1)))

@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
-
 import click
 
 from credit_management.cli import CliContext
-from credit_management.cli._default_group import DefaultGroup, echo_json, table
-from credit_management.clock import SystemClock, host_zone
+from credit_management.cli._default_group import DefaultGroup
+from credit_management.cli.render import Times, echo_json, json_option, table, utc_option
+from credit_management.clock import SystemClock
 from credit_management.messaging.queue import Held, describe_hold, hold_of, queued, schedules
 from credit_management.messaging.send import drop_message, resolve_listing_target
-from credit_management.messaging.text import clock_text, parse_instant, preview
+from credit_management.messaging.text import preview
 from credit_management.store.journal import EventLog
 from credit_management.store.state import State, StateStore
 from credit_management.tmux.gateway import Tmux
@@ -22,6 +21,7 @@ from credit_management.tmux.gateway import Tmux
     cls=DefaultGroup,
     default_command="list",
     usage="[TARGET] [--json] | drop ID",
+    short_help="Messages held for agents that cannot take them yet.",
 )
 def queue() -> None:
     """Messages waiting for agents that cannot take them yet, delivered in order once the
@@ -33,46 +33,55 @@ def queue() -> None:
 
 @queue.command(name="list")
 @click.argument("target", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@json_option
+@utc_option
 @click.pass_obj
-def list_queue(obj: CliContext, target: str | None, as_json: bool) -> None:
-    """List what waits (all agents, or TARGET's)."""
+def list_queue(obj: CliContext, target: str | None, as_json: bool, utc: bool) -> None:
+    """List what waits (all agents, or TARGET's).
+
+    With --json: one object, {"messages": [...]}.
+
+    \b
+    Examples:
+      credit-monitor queue
+      credit-monitor queue main:backend --json
+    """
     clock = SystemClock()
     state = StateStore(obj.paths, clock).load()
     key = resolve_listing_target(Tmux(obj.socket), state, target) if target else None
     items = queued(state, key)
     now = clock.now()
     if as_json:
-        echo_json([_as_dict(state, held) for held in items])
+        echo_json({"messages": [_as_dict(state, held) for held in items]})
         return
-    zone = host_zone(None)
+    times = Times.for_display(now, utc)
     if not items:
         click.echo(f"nothing queued for {key}" if key else "nothing queued")
     else:
-        _print_table(state, items, now, zone)
+        _print_table(state, items, times)
     upcoming = len(schedules(state, key))
     if upcoming:
         click.echo(f"{upcoming} scheduled note(s) not due yet: see `credit-monitor schedule list`")
 
 
-def _print_table(state: State, items: list[Held], now: datetime, zone: tzinfo) -> None:
-    rows = [("ID", "TARGET", "SOURCE", "CREATED", "TEXT")]
-    for held in items:
-        created = parse_instant(held.message.created_at)
-        rows.append(
-            (
-                held.message.id,
-                held.target,
-                held.message.source,
-                clock_text(created, now, zone) if created else "-",
-                preview(held.message.text),
-            )
+def _print_table(state: State, items: list[Held], times: Times) -> None:
+    rows = [
+        (
+            held.message.id,
+            held.target,
+            held.message.source,
+            times.at(held.message.created_at),
+            preview(held.message.text),
         )
-    click.echo(table(rows))
+        for held in items
+    ]
+    click.echo(table(("ID", "TARGET", "SOURCE", times.header("CREATED"), "TEXT"), rows))
     waiting = sorted({held.target for held in items})
     for target in waiting:
         hold = hold_of(state.agents.get(target))
-        why = describe_hold(hold, now, zone) if hold else "active: sent at the next sweep"
+        why = (
+            describe_hold(hold, times.now, times.zone) if hold else "active: sent at the next sweep"
+        )
         click.echo(f"{target}: {why}")
 
 
@@ -91,11 +100,20 @@ def _as_dict(state: State, held: Held) -> dict[str, object]:
 
 @queue.command(name="drop")
 @click.argument("message_id", metavar="ID")
+@json_option
 @click.pass_obj
-def drop(obj: CliContext, message_id: str) -> None:
-    """Drop the queued message ID (it will never be sent)."""
+def drop(obj: CliContext, message_id: str, as_json: bool) -> None:
+    """Drop the queued message ID (it will never be sent).
+
+    \b
+    Example:
+      credit-monitor queue drop q-3f2a1c
+    """
     clock = SystemClock()
     held = drop_message(
         StateStore(obj.paths, clock), EventLog(obj.paths.events_log), clock, message_id
     )
+    if as_json:
+        echo_json({"result": "dropped", "id": held.message.id, "target": held.target})
+        return
     click.echo(f"dropped {held.message.id} (for {held.target}): {preview(held.message.text)}")

@@ -7,21 +7,36 @@ import click
 from credit_management.cli import CliContext
 from credit_management.cli._common import build_supervisor, echo_json
 from credit_management.errors import LockBusy
-from credit_management.store.state import run_lock
+from credit_management.service.cron import rotate_log
+from credit_management.store.state import StateCorrupt, run_lock
 
 
-@click.command()
+@click.command(short_help="One sweep and the due resumes (for cron).")
 @click.option("--json", "as_json", is_flag=True, help="Print the sweep's report as JSON.")
 @click.pass_obj
 def run(obj: CliContext, as_json: bool) -> None:
     """One sweep over every agent pane, then the resumes and messages that are due.
 
     Takes the run lock: a second run while one is under way exits at once (status 0), saying so.
+    An unreadable state file is rebuilt from the journal first (the bad file is kept aside).
+
+    \b
+    Examples:
+      credit-monitor run
+      credit-monitor cron install     # runs it every check interval
     """
+    rotate_log(obj.paths)  # cron appends this run's output to logs/cron.log
     supervisor = build_supervisor(obj)
     try:
         with run_lock(obj.paths):
-            report = supervisor.sweep()
+            try:
+                report = supervisor.sweep()
+            except StateCorrupt as corrupt:
+                healed = supervisor.heal()
+                if healed is None:
+                    raise
+                click.echo(f"warning: {corrupt.reason}: {healed.summary()}", err=True)
+                report = supervisor.sweep()
     except LockBusy as busy:
         click.echo(f"skipped: {busy}")
         return

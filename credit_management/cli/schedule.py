@@ -12,7 +12,8 @@ from __future__ import annotations
 import click
 
 from credit_management.cli import CliContext
-from credit_management.cli._default_group import DefaultGroup, echo_json, table
+from credit_management.cli._default_group import DefaultGroup
+from credit_management.cli.render import Times, echo_json, json_option, table, utc_option
 from credit_management.clock import SystemClock, host_zone
 from credit_management.messaging.queue import (
     PauseConflict,
@@ -22,7 +23,7 @@ from credit_management.messaging.queue import (
     schedules,
 )
 from credit_management.messaging.send import cancel_note, resolve_listing_target, schedule_note
-from credit_management.messaging.text import clock_text, parse_instant, preview, span_text
+from credit_management.messaging.text import clock_text, preview, span_text
 from credit_management.store.journal import EventLog
 from credit_management.store.state import StateStore
 from credit_management.tmux.gateway import Tmux
@@ -35,6 +36,7 @@ STRICT_ALIAS = "schedule_credit_aware"
     default_command="add",
     empty_command="list",
     usage="WHEN NOTE [TARGET] | list [TARGET] | cancel ID",
+    short_help="A note for an agent later (90s, 15m, 1h); list, cancel.",
 )
 def schedule() -> None:
     """Deliver NOTE to TARGET after WHEN, even across monitor restarts and reboots.
@@ -49,6 +51,11 @@ def schedule() -> None:
     `schedule_credit_aware` (exit 1, saying when it would really arrive) unless --anyway is
     given; `schedule` stores it and prints that sentence as a warning (--strict refuses).
     --json prints the stored note. See `schedule add --help`.
+
+    \b
+    Examples:
+      credit-monitor schedule 30m "Check the CI run and fix what failed" main:backend
+      credit-monitor schedule list
     """
 
 
@@ -111,10 +118,19 @@ def add(
 
 @schedule.command(name="list")
 @click.argument("target", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@json_option
+@utc_option
 @click.pass_obj
-def list_schedules(obj: CliContext, target: str | None, as_json: bool) -> None:
-    """List the notes not yet delivered (all, or TARGET's), soonest first."""
+def list_schedules(obj: CliContext, target: str | None, as_json: bool, utc: bool) -> None:
+    """List the notes not yet delivered (all, or TARGET's), soonest first.
+
+    With --json: one object, {"notes": [...]}, each with "state": "scheduled" or "held".
+
+    \b
+    Examples:
+      credit-monitor schedule list
+      credit-monitor schedule list main:backend --utc
+    """
     clock = SystemClock()
     state = StateStore(obj.paths, clock).load()
     key = resolve_listing_target(Tmux(obj.socket), state, target) if target else None
@@ -133,36 +149,43 @@ def list_schedules(obj: CliContext, target: str | None, as_json: bool) -> None:
             }
             for item in held
         ]
-        echo_json(items)
+        echo_json({"notes": items})
         return
     if not pending and not held:
         click.echo(f"nothing scheduled for {key}" if key else "nothing scheduled")
         return
-    now = clock.now()
-    zone = host_zone(None)
-    rows = [("ID", "TARGET", "DUE", "TEXT")]
-    for note in pending:
-        due = parse_instant(note.due_at)
-        when = f"{clock_text(due, now, zone)} (in {span_text(due - now)})" if due else "-"
-        rows.append((note.id, note.target, when, preview(note.text)))
+    times = Times.for_display(clock.now(), utc)
+    rows = [
+        (note.id, note.target, times.at_relative(note.due_at), preview(note.text))
+        for note in pending
+    ]
     for item in held:
         hold = hold_of(state.agents.get(item.target))
-        why = describe_hold(hold, now, zone) if hold else "active"
+        why = describe_hold(hold, times.now, times.zone) if hold else "active"
         rows.append(
             (item.message.id, item.target, f"due, held ({why})", preview(item.message.text))
         )
-    click.echo(table(rows))
+    click.echo(table(("ID", "TARGET", times.header("DUE"), "TEXT"), rows))
 
 
 @schedule.command(name="cancel")
 @click.argument("note_id", metavar="ID")
+@json_option
 @click.pass_obj
-def cancel(obj: CliContext, note_id: str) -> None:
-    """Cancel the scheduled note ID (also once due and held for a stopped agent)."""
+def cancel(obj: CliContext, note_id: str, as_json: bool) -> None:
+    """Cancel the scheduled note ID (also once due and held for a stopped agent).
+
+    \b
+    Example:
+      credit-monitor schedule cancel s-8b01e4
+    """
     clock = SystemClock()
     cancelled = cancel_note(
         StateStore(obj.paths, clock), EventLog(obj.paths.events_log), clock, note_id
     )
     note = cancelled.note
+    if as_json:
+        echo_json({"result": "cancelled", "was_held": cancelled.was_held, **note.to_dict()})
+        return
     held = " (it was due, waiting for the agent to resume)" if cancelled.was_held else ""
     click.echo(f"cancelled {note.id} for {note.target}{held}: {preview(note.text)}")

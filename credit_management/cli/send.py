@@ -1,60 +1,86 @@
-"""`credit-monitor send TARGET MESSAGE` (alias `send_message`): type a message into an agent,
-or queue it while the agent cannot take it."""
+"""`credit-monitor send TARGET MESSAGE` (alias `send_message`): deliver a message to an agent
+after those already held for it, or queue it while the agent cannot take it."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import click
 
 from credit_management.cli import CliContext
+from credit_management.cli._common import build_supervisor
 from credit_management.cli._default_group import echo_json
-from credit_management.clock import SystemClock, host_zone
+from credit_management.clock import host_zone
 from credit_management.messaging.queue import describe_hold
 from credit_management.messaging.send import SendResult, send_or_queue
+from credit_management.messaging.text import clock_text
 from credit_management.models import iso
-from credit_management.store.journal import EventLog
-from credit_management.store.state import StateStore
-from credit_management.tmux.gateway import Tmux
+
+# The exit status of each result, as the README's table documents it.
+EXIT_CODES = {"delivered": 0, "queued": 0, "requeued": 0, "unconfirmed": 1}
 
 
 @click.command()
 @click.argument("target")
 @click.argument("message", nargs=-1, required=True)
 @click.option("--now", "send_now", is_flag=True, help="Send even when the agent is stopped.")
+@click.option(
+    "--force", is_flag=True, help="Type even into a shell, an editor or a pager (never needed)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.pass_obj
 def send(
-    obj: CliContext, target: str, message: tuple[str, ...], send_now: bool, as_json: bool
+    obj: CliContext,
+    target: str,
+    message: tuple[str, ...],
+    send_now: bool,
+    force: bool,
+    as_json: bool,
 ) -> None:
-    """Type MESSAGE into TARGET (session:window, session:window.pane or %N) and submit it.
+    """Deliver MESSAGE to TARGET (session:window, session:window.pane or %N), in order.
 
     The text goes literally ("C-c" arrives as those three characters; put `--` before a
     message that starts with "-"); several words are joined with spaces; newlines and tabs
-    are kept, other control characters refused. Enter follows on its own and is retried when
-    the agent does not take it. When the agent is exhausted, paused, resuming, waiting on its
-    own auto-continue or needs attention, the message is queued instead and the monitor
-    delivers it after the agent is verified active; --now sends it anyway. Exit status 1 when
-    the agent never took it.
+    are kept, other control characters refused. The message queues behind anything already
+    held for the agent and the queue is delivered in order, one prompt each, under a lock no
+    other typist shares. While the agent is exhausted, paused, resuming, waiting on its own
+    auto-continue or needs attention, or shows a limit, a limit menu or an error with a retry
+    time, it stays queued and the monitor delivers it when the agent is back; --now types it
+    at once, ahead of anything held. A shell, an editor or a pager in front of the pane gets
+    nothing (exit 1) unless --force.
+
+    Results: delivered (the agent took it), queued (held, with the reason and the expected
+    time), requeued (the agent refused it with a limit; retried after the reset), all exit 0;
+    unconfirmed (typed, but Enter never took it) exits 1, as does any error.
     """
-    clock = SystemClock()
-    store = StateStore(obj.paths, clock)
+    supervisor = build_supervisor(obj)
+    clock = supervisor.clock
     result = send_or_queue(
-        store,
-        EventLog(obj.paths.events_log),
-        Tmux(obj.socket),
+        supervisor.store,
+        supervisor.log,
+        supervisor.tmux,
         clock,
         target,
         " ".join(message),
         now=send_now,
+        force=force,
+        courier=supervisor.courier,
     )
+    code = EXIT_CODES[result.outcome]
     if as_json:
         echo_json(_as_dict(result))
-        if result.outcome == "unconfirmed":
-            click.get_current_context().exit(1)
+        click.get_current_context().exit(code)
         return
+    if result.sent_before:
+        click.echo(f"delivered {result.sent_before} older held message(s) first")
     if result.outcome == "queued":
-        assert result.hold is not None
-        why = describe_hold(result.hold, clock.now(), host_zone(None))
-        click.echo(f"queued for {result.target} ({why}): id {result.id}")
+        click.echo(f"queued for {result.target} ({_why(result, clock.now())}): id {result.id}")
+        return
+    if result.outcome == "requeued":
+        click.echo(
+            f"requeued for {result.target}: the agent refused it ({result.detail}); "
+            f"it goes first {_expected(result, clock.now())}: id {result.id}"
+        )
         return
     if result.outcome == "unconfirmed":
         raise click.ClickException(f"typed into {result.target} but {result.detail}")
@@ -64,11 +90,26 @@ def send(
     if result.hold is not None:
         line += f"; sent with --now although it is {result.hold.status.value}"
     click.echo(line)
-    if result.still_queued and result.hold is None:
+    if result.still_queued and send_now and result.hold is None:
         click.echo(
             f"note: {result.still_queued} older message(s) still queued for {result.target}; "
-            "the monitor sends them at its next sweep (see `credit-monitor queue`)"
+            "they are delivered when the agent can take them (see `credit-monitor queue`)"
         )
+
+
+def _why(result: SendResult, now: datetime) -> str:
+    if result.hold is not None:
+        return describe_hold(result.hold, now, host_zone(None))
+    reason = result.reason or "waiting for its turn"
+    if result.until is not None and result.until > now and " at " not in reason:
+        reason += f"; expected {clock_text(result.until, now, host_zone(None))}"
+    return reason
+
+
+def _expected(result: SendResult, now: datetime) -> str:
+    if result.until is None or result.until <= now:
+        return "when the agent is back"
+    return f"after the reset at {clock_text(result.until, now, host_zone(None))}"
 
 
 def _where(result: SendResult) -> str:
@@ -80,15 +121,19 @@ def _as_dict(result: SendResult) -> dict[str, object]:
     hold = result.hold
     return {
         "result": result.outcome,
+        "exit_code": EXIT_CODES[result.outcome],
         "target": result.target,
         "pane_id": result.pane.pane_id,
         "window_name": result.pane.window_name,
         "id": result.id,
         "status": hold.status.value if hold else None,
-        "until": iso(hold.until) if hold else None,
+        "reason": result.reason,
+        # Queued or requeued: when the agent is expected to take it.
+        "until": iso(result.until),
         "enter_presses": result.enter_presses,
         "detail": result.detail,
         # Queued: its place in the line. Sent: how many older messages still wait.
         "queue_position": result.still_queued if result.outcome == "queued" else None,
         "older_queued": 0 if result.outcome == "queued" else result.still_queued,
+        "sent_before": result.sent_before,
     }

@@ -53,6 +53,11 @@ from credit_management.sim.runner import run_simulator
     help="After a reset, hit the limit again after --limit-after more prompts.",
 )
 @click.option(
+    "--refuse-at-limit",
+    is_flag=True,
+    help="The prompt that hits the limit is refused, not answered before the banner.",
+)
+@click.option(
     "--late",
     type=click.FloatRange(min=0),
     default=0.0,
@@ -96,6 +101,7 @@ def simulate(
     auto_continue: bool,
     limit_menu: bool,
     limit_again: bool,
+    refuse_at_limit: bool,
     late: float,
     work_interval: float | None,
     think: float,
@@ -104,7 +110,12 @@ def simulate(
     swallow_every_enter: bool,
     state_file: Path | None,
 ) -> None:
-    """Run a simulated agent that hits its usage limit (for tests and the demo)."""
+    """Run a simulated agent that hits its usage limit (for tests and the demo).
+
+    \b
+    Example:
+      credit-monitor simulate --provider claude --name backend
+    """
     config = SimConfig(
         provider=provider,
         name=name,
@@ -120,6 +131,7 @@ def simulate(
         think=think,
         crash_after=crash_after,
         swallow_enters=-1 if swallow_every_enter else (1 if swallow_first_enter else 0),
+        refuse_at_limit=refuse_at_limit,
     )
     try:
         config.validate()

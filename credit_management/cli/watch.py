@@ -5,21 +5,23 @@ from __future__ import annotations
 import math
 import signal
 import threading
-from datetime import datetime
 from types import FrameType
 
 import click
 
 from credit_management.cli import CliContext
-from credit_management.cli._common import build_supervisor
-from credit_management.credit_monitor import SweepReport
+from credit_management.cli._common import Duration, build_supervisor
+from credit_management.cli.render import utc_option
+from credit_management.cli.watch_output import choose_output
 
 
-@click.command()
-@click.option("--interval", type=click.FloatRange(min=0.1), help="Seconds between sweeps.")
-@click.option("--duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
-@click.option("--resume-margin", type=click.FloatRange(min=0), help="Seconds after a reset.")
+@click.command(short_help="Sweep on an interval; a live table on a terminal.")
+@click.option("--interval", type=Duration(0.1), help="Time between sweeps (90s, 5m; seconds).")
+@click.option("--duration", type=Duration(), help="Stop after this long (1h; seconds).")
+@click.option("--resume-margin", type=Duration(), help="Wait after a reset (2m; seconds).")
 @click.option("--orchestrator", help="Target told about stops and resumes.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per sweep (JSON Lines).")
+@utc_option
 @click.pass_obj
 def watch(
     obj: CliContext,
@@ -27,11 +29,21 @@ def watch(
     duration: float | None,
     resume_margin: float | None,
     orchestrator: str | None,
+    as_json: bool = False,
+    utc: bool = False,
 ) -> None:
     """Sweep continuously (default: every CLAUDE_CREDIT_CHECK_INTERVAL minutes).
 
-    Stops cleanly on SIGTERM or Ctrl-C, and after --duration seconds when given. Without a
-    tmux server at the start it exits 1; a server lost later is reported and waited for.
+    On a terminal it draws a live table (status in colour, usage bars, a ticking "resets in"
+    countdown, the next sweep and the next due event); piped or redirected it prints a line per
+    change; --json prints one JSON object per sweep (JSON Lines). Stops cleanly on SIGTERM or
+    Ctrl-C, and after --duration seconds when given. Without a tmux server at the start it
+    exits 1; a server lost later is reported and waited for.
+
+    \b
+    Examples:
+      credit-monitor watch
+      credit-monitor watch --interval 1m --json >> sweeps.jsonl
     """
     for name, value in (("--interval", interval), ("--duration", duration)):
         # FloatRange lets "nan" and "inf" through: nan makes every wait return at once (a
@@ -50,33 +62,21 @@ def watch(
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
+        supervisor.wake()  # end the wait now, not at the next due time
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    click.echo(f"watching every {every:g}s (state: {obj.paths.state_file}); Ctrl-C stops")
+    output = choose_output(supervisor, every, as_json, utc)
     try:
-        supervisor.watch(
-            every,
-            duration,
-            stop,
-            on_sweep=_report,
-            on_skip=lambda busy: click.echo(f"skipped a sweep: {busy}"),
-            on_error=lambda error: click.echo(f"{_stamp()} warning: {error}", err=True),
-        )
+        with output:
+            supervisor.watch(
+                every,
+                duration,
+                stop,
+                on_sweep=output.sweep,
+                on_skip=output.skip,
+                on_error=output.error,
+            )
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    click.echo("watch stopped")
-
-
-def _stamp() -> str:
-    return datetime.now().strftime("%H:%M:%S")
-
-
-def _report(report: SweepReport) -> None:
-    stamp = _stamp()
-    for change in report.changes:
-        click.echo(f"{stamp} {change}")
-    for target in report.resumed:
-        click.echo(f"{stamp} {target}: resumed")
-    for error in report.errors:
-        click.echo(f"{stamp} warning: {error}", err=True)
+    output.stopped()

@@ -87,8 +87,16 @@ def resume_agent(supervisor: Supervisor, pane: PaneInfo, *, force: bool = False)
             None,
             "already active; nothing to do (use --force to record a manual resume)",
         )
-    supervisor.resume(target)
+    resumed = supervisor.resume(target)
     record = supervisor.store.load().agent(target)
+    if not resumed and record.status is Status.RESUMING and record.resume_sent_at:
+        # Another run (a sweep, a second `resume`, the dashboard) sent the test message and
+        # is waiting for the answer; this one sent nothing.
+        note = (
+            f"a resume is already under way since {record.resume_sent_at} "
+            "(test message sent; waiting for the answer)"
+        )
+        return Change(target, previous, record, None, note)
     if record.status is Status.ACTIVE:
         note = "answered the test message; active again"
         event = "agent.resumed"
@@ -124,6 +132,8 @@ def agent_view(target: str, record: AgentRecord, now: datetime) -> dict[str, Any
     """One agent for `status --json`: the stored record plus times relative to `now`."""
     view: dict[str, Any] = {"target": target}
     view.update(record.to_dict())
+    # Held messages that have not moved for several verified resumes in a row.
+    view["queue_stalled"] = record.queue_stalled
     due = next_resume(record)
     due_at = _instant(due)
     since = _instant(record.since)

@@ -9,6 +9,7 @@ a litellm exception), then a provider's error body if one follows, then the bann
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from dataclasses import dataclass, replace
@@ -25,17 +26,21 @@ from credit_management.detect.screen import (
     continues,
     glued_breaks,
     join,
+    lead_ins,
 )
 from credit_management.models import Kind
 
 MAX_JSON_ROWS = 80  # a pretty-printed error body may span this many rows
 MAX_LINE = 8_000  # and a logical line this many characters
+MAX_BANNER = 1_500  # a line without a body: no banner and its hints are longer
+WRAP_REACH = 160  # every shape's fixed words fit in this many characters
 LINE_CACHE = 4_096  # logical lines whose reading is remembered between captures
 CACHED_LINE = 2_000  # longer ones are read afresh each time
 MAX_MESSAGE = 2_000  # an error's message is read this far
 MAX_AMBIGUOUS = 4  # wrap breaks read both ways (2**4 readings at most)
 AGENTS = ("claude", "codex", "gemini", "aider")
 _VENDORS = {"anthropic": "anthropic", "openai": "openai", "azure": "openai", "gemini": "google",
+            "azureopenai": "openai", "bedrock": "anthropic", "openrouter": "openai",
             "vertexai": "google", "vertex_ai": "google", "google": "google"}  # fmt: skip
 # Glyphs of list items: under a message they are its bullets, never a banner.
 _LISTY = frozenset("*·•-")
@@ -66,36 +71,99 @@ class Hit:
     reset_now: bool = False
 
 
-def find_hits(rows: list[Row]) -> tuple[list[Hit], set[int]]:
-    """Every banner in the rows, top to bottom, and the rows they (and their notices) cover."""
+def find_hits(rows: list[Row], first_pass: bool = True) -> tuple[list[Hit], set[int]]:
+    """Every banner in the rows, top to bottom, and the rows they (and their notices) cover.
+
+    The parser reads only rows that pass the first-pass filter (`first_pass=False` reads every
+    row a banner may start on: what the filter leaves out must change nothing).
+    """
     hits: list[Hit] = []
     covered: set[int] = set()
     owners: list[tuple[int, int, str]] = []  # (indent, body_col, glyph) of enclosing heads
     skip_to = released = -1
-    next_hot = [len(rows)] * (len(rows) + 1)
-    for row in reversed(rows):
-        next_hot[row.index] = row.index if row.hot else next_hot[row.index + 1]
     for row in rows:
         candidate = _candidate(row, owners)
         if row.index <= skip_to or not (candidate or row.index == released):
+            if "% of your" in row.text and row.index > skip_to:
+                hits.extend(_footer_gauge(row))
             continue
-        ahead = next_hot[row.index]
-        if ahead >= len(rows) or ahead - row.index >= MAX_JSON_ROWS:
-            continue  # no word of any banner within reach
+        if first_pass and not (row.hot or row.index == released or _opens_wrapped(rows, row)):
+            if "% of your" in row.text:
+                hits.extend(_footer_gauge(row))
+            continue  # the first-pass filter: nothing the parser reads starts here
         block = _block(rows, row)
         found = _match_block(block)
         if found is None:
+            if "% of your" in row.text:
+                hits.extend(_footer_gauge(row))
             continue
         new_hits, last = found
+        tail, reset = _notice_tail(rows, row, max(last, _notice_end(rows, last, row.glyph)))
         for hit in new_hits:
-            hits.append(_with_headers(replace(hit, first=row.index, last=last), rows))
-        covered.update(
-            range(row.index, max(block[-1].index, _notice_end(rows, last, row.glyph)) + 1)
-        )
+            hit = _with_headers(replace(hit, first=row.index, last=last), rows)
+            if reset and hit.kind in _TAKES_RESET and not (hit.reset_phrase or hit.delay):
+                hit = replace(hit, reset_phrase=reset)  # "Resets by 4:00 AM Friday Apr 24"
+            hits.append(hit)
+        covered.update(range(row.index, max(block[-1].index, tail) + 1))
         skip_to = last
-        # Rows after an error body in the same block may hold their own notice.
+        # Rows after an error body or a banner in the same block may hold their own notice.
         released = last + 1 if last < block[-1].index else -1
     return hits, covered
+
+
+_TAKES_RESET = (Kind.EXHAUSTED, Kind.WARNING)
+# Shapes that are a notice's hint or chooser: a stop when alone, but any banner says more.
+HINTS = frozenset(
+    {"claude-upgrade-hint", "please-run-login", "claude-limit-menu", "claude-spend-menu"}
+)
+MAX_TAIL = 24  # rows of advice, hints and menu a notice may have under it
+
+
+def _notice_tail(rows: list[Row], head: Row, last: int) -> tuple[int, str | None]:
+    """The rows under a banner that belong to its notice, and the reset one of them names.
+
+    A notice drawn in a box owns the box to its bottom edge. Otherwise its advice and hints
+    follow it directly (no blank row between): "Please wait and try again later", "/model to
+    switch models.", a line of its own saying when it resets, a chooser and its options, key
+    hints. None of that is agent output, so none of it makes the banner old.
+    """
+    end, reset = last, None
+    boxed = head.raw.lstrip()[:1] in _BOX
+    for row in rows[last + 1 : last + 1 + MAX_TAIL]:
+        if boxed:
+            if row.kind is Role.RULE or row.raw.lstrip()[:1] not in _BOX:
+                end = row.index if row.kind is Role.RULE else end
+                break
+        elif row.kind in (Role.BLANK, Role.RULE) or not _advice(row):
+            break
+        end = row.index
+        said = P.RESET_LINE.match(row.text) if reset is None and row.text else None
+        reset = said.group("reset") if said else reset
+    return end, reset
+
+
+_BOX = frozenset("│┃║")
+
+
+def _advice(row: Row) -> bool:
+    """A row a notice prints under itself: advice, a hint, a reset, a chooser's option."""
+    if row.kind is Role.PROMPT:
+        return bool(P.MENU_OPTION.match(row.text) or P.LIMIT_MENU.match(row.text))
+    return bool(
+        P.RESET_LINE.match(row.text)
+        or P.ADVICE.match(row.body)
+        or P.MENU_OPTION.match(row.text)
+        or row.role is Role.CHROME
+    )
+
+
+def _footer_gauge(row: Row) -> list[Hit]:
+    """A usage gauge drawn at the right of a footer row (no banner starts that row)."""
+    gauge = P.FOOTER_GAUGE.search(row.text)
+    if gauge is None:
+        return []
+    found = _read_line(row.text[gauge.end() :], "")
+    return [replace(hit, first=row.index, last=row.index) for hit in (found.hits if found else ())]
 
 
 def _candidate(row: Row, owners: list[tuple[int, int, str]]) -> bool:
@@ -112,7 +180,7 @@ def _candidate(row: Row, owners: list[tuple[int, int, str]]) -> bool:
     if row.kind is Role.PROMPT:
         owners.clear()
         owners.append((row.indent, row.body_col, ">"))
-        return False
+        return row.hot  # a limit chooser's option under the cursor ("❯ 1. Stop and wait…")
     if row.glyph:
         while owners and owners[-1][0] >= row.indent:
             owners.pop()
@@ -126,18 +194,45 @@ def _candidate(row: Row, owners: list[tuple[int, int, str]]) -> bool:
         return not (listy or tool_output)
     while owners and owners[-1][1] > row.indent:
         owners.pop()
-    return not owners and not P.LIST_ITEM.match(row.body) and not P.QUOTED_ROW.match(row.body)
+    quoted = P.QUOTED_ROW.match(row.body) and not P.LOG_STAMP.match(row.body)
+    return not owners and not P.LIST_ITEM.match(row.body) and not quoted
+
+
+def _opens_wrapped(rows: list[Row], head: Row) -> bool:
+    """Whether a logical line whose head row alone does not pass the first-pass filter passes
+    it once its next rows are joined on: a lead-in before an exception on a later row, or the
+    first words of a banner cut by the row's end (only a short head row can cut them: every
+    shape's fixed words fit in `WRAP_REACH` characters)."""
+    # The rows below are joined on whether or not they continue the line (telling costs more
+    # than this test): reading more than the parser will only lets more lines through to it.
+    mini = [head]
+    size = len(head.body)
+    for row in rows[head.index + 1 : head.index + MAX_JOIN]:
+        if size >= 400 or row.kind is not Role.TEXT:
+            break
+        if row.lead:
+            return True
+        mini.append(row)
+        size += len(row.text) + 1
+    if len(mini) == 1 or len(head.body) >= WRAP_REACH:
+        return False
+    default = glued_breaks(mini)
+    readings = [default]
+    if any(row.exact for row in mini[:-1]):
+        readings.append(default ^ {p for p in range(1, len(mini)) if mini[p - 1].exact})
+    return any(P.opens(join(mini, glued)[0].replace("\n", " ")) for glued in readings)
 
 
 def _block(rows: list[Row], head: Row) -> list[Row]:
     """The head row and the rows that continue its logical line (bounded in rows and size)."""
     block = [head]
     ahead = rows[head.index : head.index + 3]
-    limit = MAX_JSON_ROWS if any("{" in row.text for row in ahead) else MAX_JOIN
+    body = any("{" in row.text for row in ahead)
+    limit, most = (MAX_JSON_ROWS, MAX_LINE) if body else (MAX_JOIN, MAX_BANNER)
     size = len(head.text)
     for row in rows[head.index + 1 : head.index + limit]:
         size += len(row.text) + 1
-        if size > MAX_LINE or not continues(block[-1], row, head):
+        if size > most or not continues(block[-1], row, head):
             break
         block.append(row)
     return block
@@ -163,31 +258,45 @@ class _Found:
 
 def _match_block(block: list[Row]) -> tuple[tuple[Hit, ...], int] | None:
     """Match the block's logical line. Where a row filled the pane to its last column the
-    terminal may have split a word ("3:4" + "5pm") or cut at a blank it then trimmed, so each
-    such break is read both ways (a few at most) and the reading that says most is kept."""
-    if not any(row.hot for row in block):
-        return None
+    terminal may have split a word ("3:4" + "5pm") or cut at a blank it then trimmed, so such
+    breaks are read both ways and the reading that says most is kept. A line that is no banner
+    read one way or the other (every break flipped) costs two readings, never more: only a
+    real banner is read the other ways (a few breaks at most)."""
     # The last breaks are tried both ways: a banner's reset time comes at its end.
     ambiguous = [position for position in range(1, len(block)) if block[position - 1].exact]
     ambiguous = ambiguous[-MAX_AMBIGUOUS:] if len(block) <= MAX_JOIN else []
     default = glued_breaks(block)
-    best: tuple[_Found, str, list[int]] | None = None
-    for choice in range(1 << len(ambiguous)):
-        flips = {position for bit, position in enumerate(ambiguous) if choice >> bit & 1}
-        text, owner = join(block, default ^ flips)
-        if len(text) <= CACHED_LINE:
-            found = _read_line(text, block[0].glyph)
-        else:
-            found = _match_line(text, block[0].glyph)
-        if found is not None and (
-            best is None or _detail(found.hits[0]) > _detail(best[0].hits[0])
-        ):
-            best = found, text, owner
+    best = _reading(block, default)
+    if best is None and ambiguous:
+        best = _reading(block, default ^ set(ambiguous))
     if best is None:
         return None
-    found, text, owner = best
-    last = owner[found.end - 1] if 0 < found.end < len(text) else block[-1].index
+    if best[0].hits[0].shape not in P.SHAPE_NAMES:
+        ambiguous = []  # an error read from its prefixes or body: the breaks change nothing
+    for choice in range(1, (1 << len(ambiguous)) - 1):
+        flips = {position for bit, position in enumerate(ambiguous) if choice >> bit & 1}
+        other = _reading(block, default ^ flips)
+        if other is not None and _detail(other[0].hits[0]) > _detail(best[0].hits[0]):
+            best = other
+    if ambiguous:  # every break flipped (when the default reading was the one kept)
+        other = _reading(block, default ^ set(ambiguous))
+        if other is not None and _detail(other[0].hits[0]) > _detail(best[0].hits[0]):
+            best = other
+    found, text, starts = best
+    if 0 < found.end < len(text):
+        last = block[bisect.bisect_right(starts, found.end - 1) - 1].index
+    else:
+        last = block[-1].index
     return found.hits, last
+
+
+def _reading(block: list[Row], glued: set[int]) -> tuple[_Found, str, list[int]] | None:
+    """One reading of a wrapped block: its text, where each row starts in it, what it says."""
+    text, starts = join(block, glued)
+    found = _read_line(text, block[0].glyph) if len(text) <= CACHED_LINE else None
+    if found is None and len(text) > CACHED_LINE:
+        found = _match_line(text, block[0].glyph)
+    return (found, text, starts) if found is not None else None
 
 
 def _detail(hit: Hit) -> tuple[int, int]:
@@ -219,28 +328,31 @@ def _match_line(line: str, glyph: str, depth: int = 0) -> _Found | None:
         found = _match_body(line, start, agent, context, depth)
         if found is not None:
             return found
+        message = P.JSON_MESSAGE.search(rest, 0, 600) if depth < 2 else None
+        inner = _match_line(message.group("message"), "", depth + 1) if message else None
+        if inner is not None:  # a body cut short: its message alone
+            return _Found(
+                tuple(replace(hit, evidence=_evidence(line)) for hit in inner.hits), len(line)
+            )
     flat = rest.replace("\n", " ")  # a soft wrap is just the space it replaced
-    low = flat.lower()
-    present: dict[tuple[str, ...], bool] = {}
-    for shape in P.SHAPES:
-        if shape.needles not in present:
-            present[shape.needles] = any(needle in low for needle in shape.needles)
-        if not present[shape.needles]:
-            continue
-        match = shape.regex.match(flat)
+    gate = P.SHAPE_GATE.match(flat)  # one try for every shape at once
+    for shape in P.SHAPES[int(gate.lastgroup[1:]) :] if gate and gate.lastgroup else ():
+        match = shape.regex.match(flat) if shape.loose.match(flat) else None
         if match is not None:
             # The evidence is the banner to the end of the row where it ends (not the hints
             # printed under it); the whole logical line is still read.
             stop = line.find("\n", start + match.end())
             said = line if stop < 0 else line[:stop]
-            return _Found((_from_shape(shape, match, said, agent, context),), len(line))
+            banner = _from_shape(shape, match, said, agent, context, flat[match.end() :])
+            # Rows of the same logical line after the one the banner ends on are read again:
+            # a second notice may start there ("…resets 8:40pm" then "You've hit your limit").
+            return _Found((banner,), start + match.end())
     hit = _from_prefixes(context, rest, line, agent)
     if hit is not None:
         return _Found((hit,), len(line))
     if depth == 0 and ("rror" in line or "xception" in line or "{" in line):
         # an exception or a body after a few words of lead-in on the same row
-        for lead in itertools.islice(P.LEAD_IN.finditer(line, 1, min(len(line), 400)), 3):
-            offset = lead.end()
+        for offset in itertools.islice(lead_ins(line), 3):
             while offset < len(line) and line[offset].isspace():
                 offset += 1
             inner = _match_line(line[offset:], "", depth + 1)
@@ -352,6 +464,10 @@ class _Prefixes:
                 found.agent, found.exception = "aider", groups["exc"]
                 found.vendor = _VENDORS.get((groups.get("vendor") or "").lower())
                 found.api = True
+            elif groups.get("vexc"):
+                found.vendor = _VENDORS.get(groups["vexc"].lower().removesuffix("openai"), None)
+                found.vendor = found.vendor or _VENDORS.get(groups["vexc"].lower()[:5])
+                found.api = True
             elif groups.get("sdk_exc"):
                 found.exception, found.api = groups["sdk_exc"], True
                 found.vendor = "openai" if text.startswith("openai") else "anthropic"
@@ -374,25 +490,46 @@ class _Prefixes:
 
 
 def _from_shape(
-    shape: P.Shape, found: re.Match[str], line: str, agent: str | None, context: _Prefixes
+    shape: P.Shape,
+    found: re.Match[str],
+    line: str,
+    agent: str | None,
+    context: _Prefixes,
+    after: str = "",
 ) -> Hit:
     groups = {key: value for key, value in found.groupdict().items() if value}
     provider = shape.provider if shape.provider in AGENTS else agent
     vendor = shape.provider if shape.provider not in AGENTS else None
     kind, what = shape.kind, shape.what
     delay = parse_duration(groups["delay"]) if "delay" in groups else None
-    if (
-        shape.name == "gemini-exhausted-capacity"
-        and delay is not None
-        and delay <= payloads.SHORT_WAIT
-    ):
-        kind, what = Kind.RATE_LIMIT, "rate limit"  # "reset after 39s": the CLI retries
     scope, model = _scope_model(groups.get("scope"), groups.get("model"))
+    long_wait = delay is not None and delay > payloads.SHORT_WAIT
+    if shape.name == "gemini-exhausted-capacity" and delay is not None and not long_wait:
+        kind, what = Kind.RATE_LIMIT, "rate limit"  # "reset after 39s": the CLI retries
+    elif shape.name == "gemini-daily-quota" and groups.get("to"):
+        kind = Kind.FALLBACK  # "You will be switched to the gemini-2.5-flash model"
+    elif shape.name == "rate-limit-reached" and long_wait:
+        kind = Kind.EXHAUSTED  # "try again in 86400 seconds" is a stop, whatever it is called
+    elif shape.name in _QUOTA_WORDS:
+        # The more specific reading wins: a 429 body that asks to retry in 44s, names a
+        # per-minute quota or "limit: 0" says more than "check your plan and billing details".
+        words = (groups.get("quota") or "") + " " + after
+        kind, quota_scope, quota_delay = payloads.quota_words(words, _QUOTA_WORDS[shape.name])
+        scope, delay = scope or quota_scope, delay or quota_delay
+    pct = groups.get("pct")
+    if pct is None and "left" in groups:  # "less than 25% … left": over 75% used
+        pct = str(100 - int(groups["left"]))
+    if scope and scope.startswith("org's-"):  # "your org's monthly usage limit"
+        scope = scope.split("-")[1]
     return Hit(
         kind, 0, 0, _evidence(line), what, shape.name, provider, vendor or context.vendor,
-        scope, model, groups.get("to") or groups.get("to2") or groups.get("to3"), groups.get("pct"),
+        scope, model, groups.get("to") or groups.get("to2") or groups.get("to3"), pct,
         groups.get("reset") or groups.get("epoch"), delay, shape.name == "claude-reset-press-enter",
     )  # fmt: skip
+
+
+# Shapes whose words say more than their kind: the kind when the words say nothing more.
+_QUOTA_WORDS = {"google-quota": Kind.RATE_LIMIT, "openai-insufficient-quota": Kind.BILLING}
 
 
 def _from_finding(

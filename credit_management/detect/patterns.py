@@ -13,14 +13,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from credit_management.detect.lazy import Lazy, lazy
 from credit_management.models import Kind
 
 _I = re.IGNORECASE
 
 # --- building blocks --------------------------------------------------------------------------
 
-APOS = r"['’]"
+APOS = r"['’`]"
 SEP = r"\s*[·∙•]\s*"  # Claude Code's separators: U+00B7, U+2219 (older builds), U+2022
+# Before "resets" also a dash, an en or em dash or a bar (pasted, re-rendered, third-party UIs).
+RSEP = r"\s*(?:[·∙•|–—]|\s-)\s*"
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
@@ -41,7 +44,7 @@ _ZONE = (
 )
 _DATETIME = (
     rf"(?:(?:{_WEEKDAY},?\s+)?(?:(?:{_DATE})(?:,?\s+(?:at\s+)?{_CLOCK})?"
-    rf"|{_CLOCK}(?:,?\s+(?:on\s+)?(?:{_DATE}))?))(?:{_ZONE})?"
+    rf"|{_CLOCK}(?:,?\s+(?:on\s+)?(?:{_WEEKDAY},?\s+)?(?:{_DATE}))?))(?:{_ZONE})?"
 )
 _UNIT = (
     r"(?:milliseconds?|msecs?|ms|weeks?|wks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m"
@@ -52,8 +55,15 @@ _EPOCH = r"\d{10}(?:\d{3})?(?!\d)"
 # The extent of a reset phrase: what `resets.resolve_reset` is given. Durations keep their
 # "in"/"after" so that they read as relative.
 TIME = rf"(?:(?:in|after)\s+{DURATION}|{_DATETIME}|{_EPOCH})"
-# What may follow a complete banner: the end, a separator, a new sentence, a slash command.
-END = r"(?=\s*[.!]?\s*(?:$|\n|[·∙•|\])]|/[a-z]|\(|(?-i:[A-Z])|(?:esc|or|type|press)\b))"
+# What may follow a complete banner: the end of a sentence, the end, a separator, a new
+# sentence, a slash command.
+END = (
+    r"(?=[.!](?:\s|$)"
+    r"|\s*[.!]?\s*(?:$|\n|[·∙•|\])]|/[a-z]|\(|(?-i:[A-Z])|(?:esc|or|type|press)\b))"
+)
+
+
+_EMPTY = Lazy("")
 
 
 @dataclass(frozen=True)
@@ -67,10 +77,12 @@ class Shape:
     name: str
     provider: str | None  # the agent that renders it; None = decided by the screen
     kind: Kind
-    regex: re.Pattern[str]
+    regex: Lazy
     what: str  # the human summary used in Signal.message, e.g. "session limit"
-    # Lowercase words one of which every match contains: a cheap test before the regex.
+    # Lowercase words one of which every match contains (what the shape is about).
     needles: tuple[str, ...] = ()
+    # The shape with any reset phrase as "some text": a quick test that compiles fast.
+    loose: Lazy = _EMPTY
 
 
 # Which limit: Claude names it before "limit" ("session", "Opus weekly", "usage credit"...).
@@ -79,7 +91,7 @@ _SCOPE = (
     r"|sonnet|haiku|usage\s+credit|extra\s+usage|org(?:anization)?(?:\s+monthly)?|spend|usage)"
 )
 # After "You've hit your", any name of up to three words ending in "limit" is a limit.
-_ANY_SCOPE = r"(?P<scope>[\w.-]+(?:\s[\w.-]+){0,2}?)"
+_ANY_SCOPE = r"(?P<scope>[\w.'’-]+(?:\s[\w.-]+){0,2}?)"
 
 # Each table row: (name, kind, what, pattern). `what` names the limit in Signal.message.
 _Row = tuple[str, Kind, str, str]
@@ -87,14 +99,36 @@ _Row = tuple[str, Kind, str, str]
 
 def _table(provider: str | None, needles: tuple[str, ...], rows: list[_Row]) -> tuple[Shape, ...]:
     return tuple(
-        Shape(name, provider, kind, re.compile(pattern, _I), what, needles)
+        Shape(name, provider, kind, lazy(pattern, _I), what, needles, lazy(_loosen(pattern), _I))
         for name, kind, what, pattern in rows
     )
 
 
+def _loosen(pattern: str) -> str:
+    """A shape with its reset phrases and durations as "any text": it matches wherever the
+    shape does (and a little more), and compiles many times faster."""
+    return pattern.replace(TIME, r"\S.*?").replace(DURATION, r"\d.*?")
+
+
+def _lowered(pattern: str) -> str:
+    """The pattern for lowercased text: every character lowercased but those escaped."""
+    out: list[str] = []
+    escaped = False
+    for char in pattern:
+        out.append(char if escaped else char.lower())
+        escaped = not escaped and char == "\\"
+    return "".join(out)
+
+
+def _unnamed(pattern: str) -> str:
+    """The pattern with its named groups made plain, so that many can share one expression."""
+    return re.sub(r"[(][?]P<[a-z0-9_]+>", "(?:", pattern)
+
+
 _EX, _BILL, _AUTH, _AUTO = Kind.EXHAUSTED, Kind.BILLING, Kind.AUTH, Kind.AUTO_RESUME
 _WARN, _FALL, _RATE, _BUSY = Kind.WARNING, Kind.FALLBACK, Kind.RATE_LIMIT, Kind.OVERLOADED
-_NO_RESET = r"(?=\s*(?:[·∙•.]|$|/))"  # a banner that names no reset ends here
+# A banner that names no reset ends here (a separator, the end, a hint, a new sentence).
+_NO_RESET = r"(?=\s*(?:[·∙•.]|$|/|(?-i:[A-Z])))"
 
 # --- Claude Code (provider "claude") ----------------------------------------------------------
 # fmt: off
@@ -109,30 +143,51 @@ CLAUDE = _table("claude", ("limit", "credits", "extra usage"), [
     # After a machine slept through the reset, it waits for Enter: resumable now.
     ("claude-reset-press-enter", _EX, "usage limit (reset)",
      rf"Your usage limit has reset{SEP}press enter to continue"),
-    # "Claude usage limit reached. Your limit will reset at 3pm (America/New_York)."
+    # "Claude usage limit reached. Your limit will reset at 3pm (America/New_York)."; plans
+    # named in it too ("Claude Max usage limit reached").
     ("claude-will-reset", _EX, "usage limit",
-     r"Claude (?:AI )?usage limit reached(?:[.!]?\s*Your (?:limit|credits) will reset at\s+"
-     rf"(?P<reset>{TIME}))?{END}"),
+     r"Claude (?:AI |Max |Pro |Team |Enterprise )?usage limit reached"
+     rf"(?:[.!]?\s*Your (?:limit|credits) will reset\s+(?:at\s+)?(?P<reset>{TIME}))?{END}"),
     # "Claude Opus 4 limit reached, now using Sonnet 4".
     ("claude-model-fallback", _FALL, "limit reached",
      r"(?:Claude\s+)?(?P<model>Opus(?:\s[\d.]+)?|Sonnet(?:\s[\d.]+)?)\s+(?:weekly\s+)?"
      r"limit reached(?:,|\s*[·∙•])\s*now using\s+(?P<to>[\w.]+(?:\s[\d.]+)?)"),
     # "You're now using extra usage · Your session limit resets 7pm (America/Chicago)".
+    # …and "You're now using usage credits · Your weekly limit resets Monday" (newer builds).
     ("claude-extra-usage-fallback", _FALL, "plan limit reached",
-     rf"(?:You{APOS}re\s+)?now using extra usage(?:{SEP}.*?resets\s+(?P<reset>{TIME}))?"),
+     r"(?:You{APOS}re\s+)?now using (?:extra usage|usage credits|your usage allocation)"
+     rf"(?: for [\w.-]+(?: [\d.]+)?)?(?:{SEP}.*?resets\s+(?P<reset>{TIME}))?"
+     .replace("{APOS}", APOS)),
+    # "Session limit reached · now using extra usage": the agent goes on, paid.
+    ("claude-limit-extra-usage", _FALL, "plan limit reached",
+     rf"(?:{_SCOPE}\s+)?limit reached{SEP}(?:you{APOS}re\s+)?now using extra usage"),
     # "5-hour limit reached ∙ resets 3am", "Opus weekly limit reached · resets Oct 9, 9pm".
     ("claude-limit-reached", _EX, "limit",
-     rf"{_SCOPE}\s+limit reached(?:{SEP}resets\s+(?P<reset>{TIME})|{_NO_RESET})"),
+     rf"{_SCOPE}\s+limit reached(?:{RSEP}resets\s+(?P<reset>{TIME})|{_NO_RESET})"),
+    # A spend cap with nothing to wait for: a person raises it ("· raise it at claude.ai/...").
+    ("claude-spend-limit", _BILL, "monthly spend limit reached",
+     rf"\**You{APOS}ve hit your (?:org{APOS}s )?(?P<scope>monthly spend) limit"
+     rf"(?!{SEP}(?:your )?(?:\w+ )?(?:limit )?resets)"),
+    # Team and API plans whose usage a person must allow (Claude Code's rate-limit messages).
+    ("claude-org-out-of-usage", _BILL, "out of usage",
+     r"(?:Your (?:org|organization) is out of usage|Your seat type doesn{APOS}t include "
+     r"(?:extra usage|usage credits|usage)|This service is disabled for your org"
+     r"|Your usage allocation has been disabled by your admin"
+     r"|Your group{APOS}s usage limit is set to \$0)".replace("{APOS}", APOS)),
     # "You've hit your session limit · resets 5:20am (America/Denver)", "You've hit your limit".
     ("claude-hit-your-limit", _EX, "limit",
-     rf"You{APOS}ve hit your (?:{_ANY_SCOPE}\s+)?limit(?:{SEP}resets\s+(?P<reset>{TIME})"
-     rf"|{_NO_RESET})"),
+     rf"You{APOS}ve hit your (?:{_ANY_SCOPE}\s+)?limit(?:{RSEP}(?:your (?:\w+ )?limit )?"
+     rf"resets\s+(?P<reset>{TIME})|{_NO_RESET})"),
+    # "You've reached your Fable limit. Run /usage-credits to continue or switch models".
+    ("claude-reached-your-limit", _EX, "limit",
+     rf"You{APOS}ve reached your (?:{_ANY_SCOPE}\s+)?limit(?:{RSEP}resets\s+(?P<reset>{TIME})"
+     rf"|{_NO_RESET}|\.)"),
     # "You're out of extra usage · resets 3am (Asia/Makassar)"; without a reset it is billing.
     ("claude-out-of-extra", _EX, "extra usage",
      rf"You{APOS}re out of (?P<scope>extra usage|usage credits){SEP}resets\s+(?P<reset>{TIME})"),
     # Bare "Usage limit reached" with Claude's separators ("· /low-priority to continue ...").
     ("claude-usage-limit-reached", _EX, "usage limit",
-     rf"Usage limit reached(?:{SEP}resets\s+(?P<reset>{TIME})|{_NO_RESET})"),
+     rf"Usage limit reached(?:{RSEP}resets\s+(?P<reset>{TIME})|{_NO_RESET})"),
     # The seed's own signals: "credits will reset at <time>", the /upgrade hint, the menu.
     ("claude-credits-will-reset", _EX, "credits",
      rf"(?:Your\s+)?credits will reset at\s+(?P<reset>{TIME}){END}"),
@@ -140,13 +195,16 @@ CLAUDE = _table("claude", ("limit", "credits", "extra usage"), [
      r"/upgrade to increase your usage limits?\b"),
     ("claude-limit-menu", _EX, "usage limit",
      r"(?:[❯›>]\s*)?1\.\s*Stop and wait for limit to reset"),
+    # The spend-limit chooser: "Adjust monthly spend limit: … / Wait for limit to reset".
+    ("claude-spend-menu", _EX, "usage limit (spend limit reached)",
+     r"(?:[❯›>]\s*)?(?:\d\.\s*)?Adjust monthly spend limit\b"),
     # Warnings: the agent is still working.
     ("claude-approaching", _WARN, "limit",
-     rf"Approaching (?:your\s+)?(?:{_SCOPE}\s+)?(?:usage\s+)?limit"
-     rf"(?:{SEP}resets(?:\s+at)?\s+(?P<reset>{TIME}))?{END}"),
+     rf"(?:Approaching|You{APOS}re close to) (?:your\s+)?(?:{_SCOPE}\s+)?(?:usage\s+)?limit"
+     rf"(?:{RSEP}resets(?:\s+at)?\s+(?P<reset>{TIME}))?{END}"),
     ("claude-used-percent", _WARN, "limit",
      rf"You{APOS}ve used (?P<pct>\d{{1,3}})% of your (?:{_SCOPE}\s+)?limit"
-     rf"(?:{SEP}resets\s+(?P<reset>{TIME}))?{END}"),
+     rf"(?:{RSEP}resets\s+(?P<reset>{TIME}))?{END}"),
 ])
 
 # --- Codex CLI (provider "codex"), after its "■"/"🖐" error glyph ----------------------------
@@ -156,8 +214,8 @@ _CODEX_TAIL = (
     r"|or try again|send a request to your admin)"
 )
 CODEX = _table("codex", ("usage limit", "spend cap", "quota exceeded", "upgrade to plus",
-                         "heads up", "retry limit", "connecting", "high demand", "at capacity",
-                         "access token", "status 401"), [
+                         "heads up", "retry limit", "connecting", "at capacity", "access token",
+                         "status 401", "rate limits", "out of credits", "cloudflare"), [
     ("codex-usage-limit", _EX, "usage limit",
      rf"You{APOS}ve hit your usage limit\.\s*(?={_CODEX_TAIL})"
      rf"(?:.*?[Tt]ry again\s+(?:at\s+)?(?P<reset>{TIME}))?"),
@@ -167,15 +225,28 @@ CODEX = _table("codex", ("usage limit", "spend cap", "quota exceeded", "upgrade 
      r"Quota exceeded\. Check your plan and billing details"),
     ("codex-usage-not-included", _BILL, "plan has no Codex usage",
      r"To use Codex with your ChatGPT plan, upgrade to Plus"),
+    # "Heads up, you've used over 75% of your 5h limit", newer "you have less than 25% of your
+    # weekly limit left".
     ("codex-heads-up", _WARN, "limit",
-     rf"Heads up, you{APOS}ve used over (?P<pct>\d{{1,3}})% of your (?P<scope>[\w-]+)"
-     r"(?: [\w-]+)? limit"),
+     rf"Heads up, you(?:{APOS}ve used over (?P<pct>\d{{1,3}})%| have less than "
+     r"(?P<left>\d{1,3})%) of your (?P<scope>[\w-]+)(?: [\w-]+)? limit"),
+    # The model-switch popup drawn when a limit nears ("Approaching rate limits / Switch to…").
+    ("codex-approaching", _WARN, "rate limits",
+     r"Approaching rate limits\b"),
     ("codex-retry-limit", _RATE, "rate limit",
      r"(?:stream error:\s*)?exceeded retry limit, last status: 429"),
+    ("codex-retry-limit-auth", _AUTH, "unauthorized (401)",
+     r"(?:stream error:\s*)?exceeded retry limit, last status: 40[13]\b"),
+    # A workspace member's cap: only the owner (or the window's reset) lifts it.
+    ("codex-workspace-credits", _BILL, "workspace out of credits",
+     rf"(?:You{APOS}ve reached your workspace credit limit\.?\s*)?Your workspace is out of credits"
+     r"\.?(?:\s*Usage limit reached\.?)?"),
+    ("codex-owner-increase", _EX, "usage limit",
+     r"Usage limit reached\.?\s*Request a limit increase from your owner"),
+    ("codex-cloudflare", _AUTH, "access blocked",
+     r"Access blocked by Cloudflare"),
     ("codex-reconnecting", _BUSY, "connection retrying",
      r"Re-?connecting\.\.\.\s*\d+/\d+"),
-    ("codex-high-demand", _BUSY, "servers busy",
-     rf"We{APOS}re currently experiencing high demand"),
     ("codex-at-capacity", _BUSY, "model at capacity",
      r"Selected model is at capacity"),
     ("codex-refresh-token", _AUTH, "login expired",
@@ -185,7 +256,8 @@ CODEX = _table("codex", ("usage limit", "spend cap", "quota exceeded", "upgrade 
 ])
 
 # --- Gemini CLI (provider "gemini") -----------------------------------------------------------
-GEMINI = _table("gemini", ("exhausted", "usage limit", "quota", "switch", "congestion"), [
+GEMINI = _table("gemini", ("exhausted", "usage limit", "quota", "switch", "congestion",
+                           "capacity", "validation"), [
     # TerminalQuotaError, rendered as "✕ [API Error: You have exhausted ...]".
     ("gemini-exhausted-capacity", _EX, "quota",
      r"You have exhausted your (?:capacity|(?P<scope>daily) quota) on this model\.?"
@@ -194,8 +266,10 @@ GEMINI = _table("gemini", ("exhausted", "usage limit", "quota", "switch", "conge
     ("gemini-usage-limit", _EX, "usage limit",
      r"Usage limit reached for (?P<model>all Pro models|[\w.:-]+?)\.?"
      rf"(?:\s*Access resets at\s+(?P<reset>{TIME}))?{END}"),
+    # "…quota limit. You will be switched to the gemini-2.5-flash model": a fallback.
     ("gemini-daily-quota", _EX, "quota",
-     r"You have reached your (?P<scope>daily) (?:(?P<model>[\w.:-]+) )?quota limit"),
+     r"You have reached your (?P<scope>daily) (?:(?P<model>[\w.:-]+) )?quota limit"
+     r"(?:\.?\s*You will be switched to (?:the )?(?P<to>[\w.:-]+))?"),
     ("gemini-switching", _FALL, "quota reached",
      r"(?:Automatically switching from (?P<model>[\w.:-]+) to (?P<to>[\w.:-]+)"
      r"|(?:Possible quota limitations in place or slow response times detected\.\s*)?"
@@ -203,16 +277,31 @@ GEMINI = _table("gemini", ("exhausted", "usage limit", "quota", "switch", "conge
      r"|Switched to fallback model(?: (?P<to3>[\w.:-]+?))?\.?(?:\s|$))"),
     ("gemini-congestion", _BUSY, "servers busy",
      r"Pardon Our Congestion!"),
+    # googleQuotaErrors.ts: "No capacity available for model X on the server" (503).
+    ("gemini-no-capacity", _BUSY, "model at capacity",
+     r"No capacity available for model (?P<model>[\w.:-]+)"),
+    # A model without a free tier: a paid key or plan is needed, no reset helps.
+    ("gemini-no-free-tier", _BILL, "no free quota tier",
+     rf"(?P<model>Gemini[\w .-]{{0,40}}?) doesn{APOS}t have a free quota tier"),
+    ("gemini-validation", _AUTH, "account verification needed",
+     r"Validation required to continue"),
 ])
 
 # --- Aider (provider "aider"): the hint it prints under a litellm exception -------------------
-AIDER = _table("aider", ("the api provider",), [
+AIDER = _table("aider", ("the api provider", "openrouter", "permission"), [
     ("aider-rate-limited", _RATE, "rate limit",
      r"The API provider has rate limited you\."),
     ("aider-auth", _AUTH, "API key rejected",
      r"The API provider is not able to authenticate you\."),
     ("aider-overloaded", _BUSY, "servers busy",
      r"The API provider(?:'s| ?s) servers are down or overloaded\."),
+    ("aider-openrouter", _BUSY, "servers busy or rate limiting",
+     r"(?:OpenRouter or the upstream API provider|The OpenRouter API provider) is down"
+     r"(?:, overloaded or rate limiting| or overloaded)"),
+    ("aider-timeout", _BUSY, "provider timed out",
+     r"The API provider timed out without returning a response"),
+    ("aider-permission", _AUTH, "API key rejected",
+     r"Permission was denied\. Check your API key"),
 ])
 
 # --- what any agent may print from its provider (the screen decides who printed it) ----------
@@ -227,13 +316,21 @@ GENERIC = (
     + _table("claude", ("out of extra usage", "out of usage credits", "temporarily limiting",
                         "request rejected", "529 overloaded"), [
         ("claude-out-of-extra-no-reset", _BILL, "out of extra usage",
-         rf"You{APOS}re out of (?P<scope>extra usage|usage credits)(?!{SEP}resets)"),
+         rf"You{APOS}re out of (?P<scope>extra usage|usage credits)(?!{RSEP}resets)"),
         ("server-limiting", _RATE, "servers limiting requests",
          r"Server is temporarily limiting requests"),
         ("request-rejected-429", _RATE, "rate limit",
          r"Request rejected \(429\)"),
         ("repeated-529", _BUSY, "servers overloaded",
          r"Repeated 529 Overloaded errors"),
+    ])
+    + _table(None, ("high demand",), [
+        # Codex's 5xx ("We're currently experiencing high demand, which may cause temporary
+        # errors.") and gemini-cli's capacity dialog ("We are currently experiencing high demand
+        # for all Pro models.").
+        ("high-demand", _BUSY, "servers busy",
+         rf"We(?:{APOS}re| are) currently experiencing high demand"
+         r"(?: for (?P<model>all Pro models|[\w:-]+(?:\.[\w:-]+)*))?(?=[\s,.]|$)"),
     ])
     + _table(None, ("exceeded your current quota", "insufficient", "credit limit", "balance",
                     "billing hard limit", "out of credits", "out of funds", "spend", "rate limit",
@@ -244,15 +341,28 @@ GENERIC = (
         ("billing-insufficient", _BILL, "out of credits",
          r"(?:insufficient[_ ](?:quota|credits?|funds|balance)|credit limit exceeded"
          r"|(?:account |credit )?balance (?:is )?too low|billing hard limit has been reached"
-         r"|(?:org(?:anization)?|workspace) (?:is |has run )?out of (?:credits|funds)"
-         r"|spend(?:ing)? (?:cap|limit) (?:reached|exceeded))"),
+         r"|(?:your )?(?:org(?:anization)?|workspace|team) (?:is |has run )?out of "
+         r"(?:credits|funds)"
+         rf"|You(?:{APOS}re| are) out of (?:credits|usage)\b|Add (?:funds|credits) to continue\b"
+         r"|spend(?:ing)? (?:cap|limit) (?:reached|exceeded)"
+         r"|credit balance (?:is )?too low)"),
+        # "Rate limit reached for gpt-4o …", Azure's "Rate limit is exceeded. Try again in 30
+        # seconds.", with Codex's own retry counter after it ("; retrying 1/5 in 2.1s…").
         ("rate-limit-reached", _RATE, "rate limit",
-         r"Rate limit (?:reached|exceeded)(?: for (?P<model>[\w.:-]+))?"),
+         r"Rate limit (?:is )?(?:reached|exceeded)(?: for (?P<model>[\w.:-]+))?"
+         rf"(?:[^;\n]{{0,200}}?(?:try again|retry) (?:in|after)\s+(?P<delay>{DURATION}))?"),
+        # gemini-cli's quota errors when no body is shown (googleQuotaErrors.ts): the words
+        # decide (a per-day quota, "limit: 0" or a long wait stop; a short wait is throttling).
+        ("google-quota", _RATE, "quota",
+         r"(?:Resource (?:has been )?exhausted|Quota exceeded for metric|Too many requests"
+         r"|(?-i:QUOTA_EXCEEDED|QUOTA_EXHAUSTED|RATE_LIMIT_EXCEEDED|RESOURCE_EXHAUSTED))"
+         r"(?=[\s.:(]|$)(?P<quota>.{0,600})"),
         ("overloaded", _BUSY, "servers overloaded",
          r"(?:Overloaded(?=\s*$|\s*[·∙•(\]}.])"
          r"|The (?:model|engine|server) is (?:currently )?overloaded)"),
         ("login-needed", _AUTH, "login or API key problem",
-         r"(?:Invalid API key|Missing API key|Not logged in|Login expired"
+         r"(?:Invalid API key|Missing API key|API key is invalid|Not logged in|Login expired"
+         r"|(?:Your )?session (?:has )?expired|Session expired or is unauthorized"
          r"|OAuth token (?:revoked|has expired)|Invalid bearer token|API key not valid"
          r"|Incorrect API key provided|Failed to login|This organization has been disabled"
          rf"|Your organization has disabled)(?:.*?(?:{SEP}|\.\s*)(?:Please )?run /login)?"),
@@ -263,97 +373,108 @@ GENERIC = (
 # fmt: on
 
 SHAPES: tuple[Shape, ...] = CODEX + CLAUDE + GEMINI + AIDER + GENERIC
+SHAPE_NAMES = frozenset(shape.name for shape in SHAPES)
+# Every shape as one loose expression (reset phrases and durations reduced to "some text"),
+# tried once where a logical line starts: the name of the alternative that matched ("s12") says
+# the first shape that may match; from there each shape's loose form, then its own expression,
+# reads the line. Compiles in a few milliseconds, where the exact shapes together take tens.
+_GATE = "|".join(_unnamed(shape.loose.source) for shape in SHAPES)
+SHAPE_GATE = lazy(
+    "|".join(f"(?P<s{index}>{_unnamed(shape.loose.source)})" for index, shape in enumerate(SHAPES)),
+    _I,
+)
 
-# A cheap first test before any shape is tried: a line without one of these words is not a
-# limit of any kind.
-# A cheap first test before any shape is tried (on the lowercased row): a row without one of
-# these words is no part of a limit of any kind.
-TRIGGER_WORDS = (
-    "limit", "quota", "usage", "credit", "rate", "overload", "capacity", "exhausted", "429",
-    "529", "401", "402", "403", "500", "502", "503", "504", "balance", "billing", "api key",
-    "login", "token", "unauthori", "authenticat", "demand", "congestion", "now using", "switch",
-    "continuing", "fallback", "reset", "error", "spend", "upgrade", "connect", "denied",
-)  # fmt: skip
-TRIGGER = re.compile("|".join(map(re.escape, TRIGGER_WORDS)))
 
 # --- where a banner may start ----------------------------------------------------------------
 
 # TUI glyphs that open a row ("⏺", "⎿", "■", "✕", "⚠", "⚡", "🖐"...): one or two symbols and a
 # blank. Gemini's fallback rendering uses the letters "x" and "i".
 _SYMBOL = r"[^\w\s\"'`(\[{<>/\\.,;:?@#$%&=+\-|~^]"
-GLYPH = re.compile(rf"^(?P<glyph>(?:{_SYMBOL}|ℹ){{1,2}}|[xXi](?= \S))\s+")
+GLYPH = lazy(rf"^(?P<glyph>(?:{_SYMBOL}|ℹ){{1,2}}|[xXi](?= \S))\s+")
 # A symbol glued to the text it introduces ("🚦Pardon Our Congestion!").
-LEADING_SYMBOLS = re.compile(rf"^{_SYMBOL}+\s*")
+LEADING_SYMBOLS = lazy(rf"^{_SYMBOL}+\s*")
 # Rows the user typed: Claude Code and Gemini ">", Codex "›" and "▌", menus "❯", Aider "code> ".
-PROMPT = re.compile(
+PROMPT = lazy(
     r"^(?:[>›❯▌$%]|\w{2,12}>|(?:\([\w.-]+\)\s)?(?:[\w.-]+@[\w.-]+[: ]?)?[~/][^\s]*\s?[$%#]"
     r"|[\w.-]+@[\w.-]+\s?[$%#])(?=\s|$)"
 )
 # Markdown list markers and numbered items: never the start of a banner.
-LIST_ITEM = re.compile(r"^(?:[-*+]\s|\d{1,3}[.)]\s)")
+LIST_ITEM = lazy(r"^(?:[-*+]\s|\d{1,3}[.)]\s)")
 # Box borders to remove from both ends of a row (not ASCII "|": markdown tables keep theirs).
-BORDER_LEFT = re.compile(r"^\s*[│┃║▕▏]\s?")
-BORDER_RIGHT = re.compile(r"\s?[│┃║▕▏]\s*$")
-RULE = re.compile(r"^\s*(?:[─━═╌╍┄┅┈┉▔▁\-=_~]{3,}|[╭┌╔╰└╚].*[╮┐╗╯┘╝]|[╭┌╔╰└╚][─━═].*)\s*$")
+BORDER_LEFT = lazy(r"^\s*[│┃║▕▏]\s?")
+BORDER_RIGHT = lazy(r"\s?[│┃║▕▏]\s*$")
+RULE = lazy(r"^\s*(?:[─━═╌╍┄┅┈┉▔▁\-=_~]{3,}|[╭┌╔╰└╚].*[╮┐╗╯┘╝]|[╭┌╔╰└╚][─━═].*)\s*$")
 
-# Error prefixes between the glyph and the message; each may carry an HTTP status.
-ERROR_PREFIX = re.compile(
-    r"(?:\[\d{4}-\d\d-\d\dT[\d:.]+Z?\]\s+(?=ERROR:)"  # codex exec log lines
+# Error prefixes between the glyph and the message; each may carry an HTTP status. The weak
+# ones say only that an error follows; the strong ones name an API, a status or an exception.
+_WEAK_PREFIX = (
+    r"\[\d{4}-\d\d-\d\dT[\d:.]+Z?\]\s+(?=ERROR:|stream error)"  # codex exec log lines
     r"|(?P<stream>stream error|stream disconnected before completion):\s*"
-    r"|\[?API Error(?:\s*\((?P<inner>[^)]{0,300})\))?:?\s*(?P<status>\d{3})?:?\s*"
-    r"|\[(?:ERROR|Error|error)\]:?\s*"
+    r"|Attempt \d+ failed(?: with status \d{3})?:\s*"  # gemini-cli's retry log
+)
+_API_PREFIX = r"\[?API Error(?:\s*\((?P<inner>[^)]{0,300})\))?:?\s*(?P<status>\d{3})?:?\s*"
+_PLAIN_PREFIX = (
+    r"\[(?:[A-Z]\w* )?(?:ERROR|Error|error)\]:?\s*"
     r"|(?:Fatal error|ERROR|Error|error|Uncaught \w+|Exception|[A-Z]\w* error)"
     r"(?:\s*\(\d{3}\))?\s*:\s*"
-    r"|litellm\.(?P<exc>\w+Error|Timeout):\s*(?:\w+Error:\s*)?(?:(?P<vendor>\w+?)Exception\s*-\s*)?"
+)
+_STRONG_PREFIX = (
+    r"litellm\.(?P<exc>\w+Error|Timeout):\s*(?:\w+Error:\s*)?(?:(?P<vendor>\w+?)Exception\s*-\s*)?"
     r"|(?:openai|anthropic)\.(?P<sdk_exc>\w+Error):\s*"
+    r"|(?P<vexc>OpenAI|Anthropic|Azure|AzureOpenAI|VertexAI|Vertex_ai|Gemini|Bedrock|OpenRouter)"
+    r"Exception(?:\s+\w+Error)?\s+-\s*"
     r"|google\.api_core\.exceptions\.(?P<gexc>\w+):\s*(?P<gstatus>\d{3})?\s*"
     r"|Error code:\s*(?P<code>\d{3})\s*-\s*"
     r"|(?P<module>(?:@?[a-z_][\w-]*[./])+)?(?P<anyexc>_?[A-Z]\w*(?:Error|Exception|Exhausted))"
     r"(?:\s*\[\w+\])?\s*:\s*"
     r"|(?P<bare>[1-5]\d{2})(?:\s+[A-Z][A-Za-z_]*(?:\s[A-Z][A-Za-z_]*){0,3})?\.?\s+(?=\[?\s*\{|\"\{)"
-    r"|[1-5]\d{2}\s+(?=[A-Z][a-z])"  # "429 Rate limit reached for gpt-4o ..."
+    r"|[1-5]\d{2}\s+(?=[A-Z][A-Za-z])"  # "429 Rate limit reached for gpt-4o ...", "401 API key"
     r"|got status:\s*(?P<got>\d{3})?[A-Za-z ]*\.?\s*"
     r"|(?P<http>\d{3}) (?:Too Many Requests|Service Unavailable|Unauthorized|Forbidden"
-    r"|Payment Required|Internal Server Error|Bad Gateway|Overloaded)\b[:.]?\s*)"
+    r"|Payment Required|Internal Server Error|Bad Gateway|Overloaded)\b[:.]?\s*"
 )
+ERROR_PREFIX = lazy(rf"(?:{_WEAK_PREFIX}|{_API_PREFIX}|{_PLAIN_PREFIX}|{_STRONG_PREFIX})")
 # "API Error (Connection error.) · Retrying in 5 seconds… (attempt 2/10)": Claude's retry line.
-RETRYING = re.compile(r"Retrying in\s+(?P<delay>\d+(?:\.\d+)?\s?(?:seconds?|secs?|s|ms))", _I)
+RETRYING = lazy(r"Retrying in\s+(?P<delay>\d+(?:\.\d+)?\s?(?:seconds?|secs?|s|ms))", _I)
 
 # --- structured error bodies -----------------------------------------------------------------
 
 # Phrases read inside an error body's message (searched, since the body is already an error).
-MSG_PER_DAY = re.compile(r"per[ -]?day|PerDay|daily|\bRPD\b|\bTPD\b|requests per day", _I)
-MSG_PER_MINUTE = re.compile(r"per[ -]?minute|PerMinute|\bRPM\b|\bTPM\b", _I)
-MSG_LIMIT_ZERO = re.compile(r"\blimit:\s*0\b")
-MSG_RETRY_IN = re.compile(
+MSG_PER_DAY = lazy(r"per[ -]?day|PerDay|daily|\bRPD\b|\bTPD\b|requests per day", _I)
+MSG_PER_MINUTE = lazy(r"per[ -]?minute|PerMinute|\bRPM\b|\bTPM\b", _I)
+MSG_LIMIT_ZERO = lazy(r"\blimit:\s*0(?!\.?\d)")  # not "limit: 0.5" (googleQuotaErrors.ts)
+MSG_RETRY_IN = lazy(
     r"(?:Please (?:retry|try again) in|reset after|retry after|try again in)"
     rf"\s+(?P<delay>{DURATION})",
     _I,
 )
-MSG_MODEL = re.compile(
+MSG_MODEL = lazy(
     r"\bmodel[:=]\s*['\"]?(?P<model>[\w.:-]+)|\bfor (?P<model2>(?:gpt|o\d|claude|gemini)[\w.:-]*)",
     _I,
 )
-MSG_CREDIT = re.compile(
+MSG_CREDIT = lazy(
     r"credit balance is too low|insufficient[_ ]credits?|out of (?:extra usage|credits)", _I
 )
-MSG_BILLING_ENABLE = re.compile(
+MSG_BILLING_ENABLE = lazy(
     r"requires billing to be enabled|billing (?:is )?(?:not enabled|disabled)", _I
 )
-MSG_REGAIN = re.compile(rf"regain access on\s+(?P<reset>{TIME})", _I)
-MSG_AUTH = re.compile(
+MSG_REGAIN = lazy(rf"regain access on\s+(?P<reset>{TIME})", _I)
+MSG_AUTH = lazy(
     r"invalid x-api-key|invalid api key|api key not valid|incorrect api key|invalid bearer"
     r"|token (?:has )?expired|authentication|unauthori[sz]ed|revoked",
     _I,
 )
-JSON_START = re.compile(r"\[?\s*\{|\"\{")
+_JSON_START = r"\[?\s*\{|\"\{"
+JSON_START = lazy(_JSON_START)
 # Where a provider's body or exception starts after some words of lead-in on the same row
 # ("Attempt 1 failed with status 429. Retrying with backoff... _GaxiosError: [{").
-LEAD_IN = re.compile(
-    r"(?:^|\s)(?=(?:[\w@.-]+[./])?_?[A-Z]\w*(?:Error|Exception)\s*:\s)|(?<=[:!.-] )(?=\[?\{\s*\")"
-)
+# An exception is found by its cheap ending (": " after "Error" or "Exception"); its whole name
+# is then checked from the blank before it. A body follows "word: " or "failed. ".
+LEAD_IN = lazy(r"(?:Error|Exception)\s*:\s")
+LEAD_IN_BODY = lazy(r"[:!.-] (?=\[?\{\s*\")")
+LEAD_IN_NAME = lazy(r"(?:[\w@.-]+[./])?_?[A-Z]\w*(?:Error|Exception)\s*:\s")
 # HTTP response headers printed above a body (curl -i): when to try again.
-RETRY_HEADER = re.compile(
+RETRY_HEADER = lazy(
     r"^(?:retry-after:\s*(?P<seconds>\d+(?:\.\d+)?)\s*$"
     r"|(?:anthropic-ratelimit-[\w-]+-reset|x-ratelimit-reset-[\w-]+):\s*(?P<stamp>\S+)\s*$)",
     _I,
@@ -361,11 +482,11 @@ RETRY_HEADER = re.compile(
 # A model name says whose API it is when nothing else does.
 MODEL_VENDOR = (
     (
-        re.compile(r"\b(?:gpt-|o[134](?:-mini)?\b|chatgpt|davinci|in organization org-)", _I),
+        lazy(r"\b(?:gpt-|o[134](?:-mini)?\b|chatgpt|davinci|in organization org-)", _I),
         "openai",
     ),
-    (re.compile(r"\bclaude-|\banthropic\b", _I), "anthropic"),
-    (re.compile(r"\bgemini-|generativelanguage|googleapis", _I), "google"),
+    (lazy(r"\bclaude-|\banthropic\b", _I), "anthropic"),
+    (lazy(r"\bgemini-|generativelanguage|googleapis", _I), "google"),
 )
 
 # --- screen furniture: rows that are not agent output ----------------------------------------
@@ -380,48 +501,103 @@ CHROME_WORDS = (
     "request cancelled", "/upgrade", "/extra-usage", "/rate-limit-options", "/low-priority",
     "/usage-credits", "/stats", "run /status", "token usage:", "ide connected",
     "ide disconnected", "resume this session with", "to continue this session",
-    "waiting for capacity",
+    "waiting for capacity", "esc to cancel", "r to retry", "esc to go back", "enter select",
 )  # fmt: skip
-CHROME_START = re.compile(r"(?:tip:|retry(?:ing)? in |waiting for )", _I)
-# A spinner row's summary of a finished turn: "✻ Worked for 2m 3s", "✻ Churned for 18m · done".
-TURN_SUMMARY = re.compile(
-    r"^[\w\s,.'’-]{0,40}(?:for|after) \d+(?:h|m|s|ms)(?:\s?\d+[hms])*(?: · .*)?$"
+CHROME_START = lazy(
+    r"(?:tip:|retry(?:ing)? in |waiting for |/[a-z][\w-]*(?=\s|$)|Please wait and try again"
+    r"|We apologize and appreciate)",
+    _I,
 )
+# A spinner row's summary of a finished turn: "✻ Worked for 2m 3s", "✻ Churned for 18m · done".
+TURN_SUMMARY = lazy(r"^[\w\s,.'’-]{0,40}(?:for|after) \d+(?:h|m|s|ms)(?:\s?\d+[hms])*(?: · .*)?$")
 # A tool call heading its output: "⏺ Bash(npm test)", "• Ran git diff", "• Explored".
-TOOL_CALL = re.compile(r"^(?:[A-Z][\w.:-]*\(.*\)?$|(?:Ran|Explored|Read|Edited|Searched|Called)\b)")
+TOOL_CALL = lazy(r"^(?:[A-Z][\w.:-]*\(.*\)?$|(?:Ran|Explored|Read|Edited|Searched|Called)\b)")
 TOOL_OUTPUT_GLYPHS = frozenset("⎿└")
 # A short numbered option of an interactive menu ("❯ 1. Stop and wait for limit to reset").
-MENU_OPTION = re.compile(r"^(?:[❯›>●○◉]\s*)?\d{1,2}\.\s+\S.{0,70}$")
+MENU_OPTION = lazy(r"^(?:[❯›>●○◉]\s*)?\d{1,2}\.\s+\S.{0,70}$")
 # A spinner row of a turn in progress: the agent is working, not answering yet.
-SPINNER = re.compile(r"…|\.\.\.\s*\(|esc to interrupt|\bthinking\b", _I)
+SPINNER = lazy(r"…|\.\.\.\s*\(|esc to interrupt|\bthinking\b", _I)
+# A log line of the agent's own ("[2025-09-10T17:55:15] ERROR: …"), not grep's "file:line:".
+LOG_STAMP = lazy(r"\[\d{4}-\d\d-\d\dT[\d:.]+Z?\]\s+(?:ERROR:|stream error)")
 # Diff, grep, numbered listings: text that quotes other text.
-QUOTED_ROW = re.compile(
+QUOTED_ROW = lazy(
     r"^(?:[+\-@]|\d+\s*[+\-]\s|\d+\s*[→│|:]|(?:\S*/)?[\w.\-]+\.\w{1,5}(?::\d+)?[:-]"
     r"|\S+:\d+[:-]|\$ |#\s)"
 )
 # The first option of Claude Code's /rate-limit-options menu or of Gemini's quota dialog.
-LIMIT_MENU = re.compile(
-    r"^(?:[❯›>●○◉]\s*)?\d\.\s*(?:Stop and wait for limit to reset|Switch to [\w.:-]+"
-    r"|Keep trying|Upgrade for higher limits)",
+LIMIT_MENU = lazy(
+    r"^(?:[❯›>●○◉]\s*)?(?:\d\.\s*(?:Stop and wait for limit to reset|Switch to [\w.:-]+"
+    r"|Keep trying|Upgrade for higher limits)|(?:\d\.\s*)?Adjust monthly spend limit\b)",
     _I,
 )
-SHELL_PROMPT = re.compile(
+# A notice's own line saying when it resets, printed under it: "Resets by 4:00 AM Friday
+# Apr 24", "· resets 3pm (Asia/Tbilisi)", "Access resets at 2:00 PM PST."
+RESET_LINE = lazy(
+    rf"^(?:[·∙•|–—-]\s*)?(?:Access\s+|Your (?:\w+ )?limit\s+)?resets?\s+(?:by\s+|at\s+|on\s+)?"
+    rf"(?P<reset>{TIME})",
+    _I,
+)
+# A usage gauge drawn at the right of the footer row: "? for shortcuts   You've used 98% of…".
+FOOTER_GAUGE = lazy(rf"\s{{3,}}(?=You{APOS}ve used \d{{1,3}}% of your )")
+# The message of an error body cut short (a title, a log that truncated it): read it alone.
+JSON_MESSAGE = lazy(r'"message"\s*:\s*"(?P<message>(?:[^"\\]|\\.){1,2000})')
+# A notice's advice and hints under it, which are no agent output: "Please wait and try again
+# later", "/model to switch models.", "Request increase?", "How would you like to proceed?".
+ADVICE = lazy(
+    r"^(?:/[a-z][\w-]*(?=\s|$)|Please wait and try again|To increase your limits|Or you can utilize"
+    r"|You can switch authentication|To continue using this model|Newly purchased AI credits"
+    r"|How would you like to proceed|You have \d[\d,]* AI Credits|What do you want to do"
+    r"|Request a limit increase|Ask your (?:workspace )?(?:owner|admin)|Switch to [\w.:-]+ for"
+    r"|Keep current model|Press enter to confirm|We apologize and appreciate|Run /\w+"
+    r"|Upgrade (?:to|your plan)|Add funds|Wait for limit to reset|Run /usage-credits)",
+    _I,
+)
+SHELL_PROMPT = lazy(
     r"^(?:\([\w.-]+\)\s*)?(?:[\w.-]+@[\w.-]+(?::\S*)?\s*[$#%]"
     r"|\[[\w.-]+@[\w.-]+(?: [^\]]*)?\][$#%]|(?:ba|z|da|k|fi)?sh-[\d.]+[$#]|[~/]\S*\s*[$#%]"
     r"|➜\s+\S+|[$#%])(?:\s.*)?$"
 )
-AGENT_EXIT = re.compile(
+AGENT_EXIT = lazy(
     r"Resume this session with:?\s*claude|To continue this session, run codex"
     r"|^Agent powering down|^Goodbye!|^Interaction Summary",
     _I,
 )
-BLANKS = re.compile(r"\s+")
+BLANKS = lazy(r"\s+")
 # Fingerprints of each agent's screen, used when a line alone does not say who printed it.
-FINGERPRINTS: dict[str, re.Pattern[str]] = {
-    "claude": re.compile(r"^\s*[⏺⎿]|Claude Code|/upgrade to|/rate-limit-options", re.M),
-    "codex": re.compile(r"OpenAI Codex|^\s*[›▌](?: |$)|⏎ send|\d% context left(?!\))", re.M),
-    "gemini": re.compile(
+FINGERPRINTS: dict[str, Lazy] = {
+    "claude": lazy(
+        r"^\s*[⏺⎿]|^\s*[✻✶✳✢✽] |Claude Code|/upgrade to|/rate-limit-options|run /login", re.M
+    ),
+    "codex": lazy(r"OpenAI Codex|^\s*[›▌](?: |$)|⏎ send|\d% context left(?!\))", re.M),
+    "gemini": lazy(
         r"^\s*✦ |Gemini CLI|Type your message or @|no sandbox|\(\d+% context left\)|Clearcut", re.M
     ),
-    "aider": re.compile(r"^Aider v\d|^Tokens: .* sent|^Applied edit to ", re.M),
+    "aider": lazy(r"^Aider v\d|^Tokens: .* sent|^Applied edit to ", re.M),
 }
+
+# --- the first-pass filter -------------------------------------------------------------------
+
+# Whether a row may begin something the banner parser reads: after weak error prefixes (read
+# greedily, as the parser reads them), a strong one (an API, a status, an exception), a
+# provider's body, or the beginning of a banner shape. Two anchored matches at the start of the
+# row's body; the parser reads only rows that pass (and their continuation rows).
+OPENER_PREFIXES = lazy(rf"(?:{_unnamed(_WEAK_PREFIX)}|{_unnamed(_PLAIN_PREFIX)})*")
+OPENER = lazy(rf"(?:{_unnamed(_API_PREFIX)}|{_unnamed(_STRONG_PREFIX)})")
+# The shapes' beginnings, matched case-sensitively on the lowercased row: many times faster
+# than a case-insensitive match of the same table.
+OPENER_SHAPE = lazy(rf"{_SYMBOL}*\s*(?:{_JSON_START}|{_lowered(_GATE)})")
+
+
+def opens(text: str) -> bool:
+    """Whether the banner parser may find something at the start of `text` (see OPENER)."""
+    prefixes = OPENER_PREFIXES.match(text)
+    start = prefixes.end() if prefixes else 0
+    if OPENER.match(text, start) is not None:
+        return True
+    low = text.lower()
+    if len(low) != len(text):  # a character whose lower case is longer: read it as it is
+        return OPENER_SHAPE_ANY_CASE.match(text, start) is not None
+    return OPENER_SHAPE.match(low, start) is not None
+
+
+OPENER_SHAPE_ANY_CASE = lazy(rf"{_SYMBOL}*\s*(?:{_JSON_START}|{_GATE})", _I)

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from credit_management.detect import patterns as P
+from credit_management.detect.lazy import lazy
 from credit_management.detect.resets import parse_duration
 from credit_management.models import Kind
 
 MAX_BODY = 10_000  # an error body is read only this far
 MAX_MESSAGE = 4_000  # and its message
-_SYNTAX = re.compile(r"[{}\[\]\"'\\]")  # the characters that matter for balancing
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_JS_STRING = re.compile(r"'((?:[^'\\]|\\.)*)'")
-_JS_KEY = re.compile(r"([{,]\s*)([A-Za-z_$][\w$]*)\s*:")
+_SYNTAX = lazy(r"[{}\[\]\"'\\]")  # the characters that matter for balancing
+_STRING = lazy(r'"(?:[^"\\]|\\.)*"')
+_JS_STRING = lazy(r"'((?:[^'\\]|\\.)*)'")
+_JS_KEY = lazy(r"([{,]\s*)([A-Za-z_$][\w$]*)\s*:")
 # A wait longer than this is a stop, not throttling the agent rides out by retrying.
 SHORT_WAIT = timedelta(minutes=5)
 
@@ -271,6 +271,24 @@ def _from_wait(message: str, vendor: str | None, what: str) -> Finding:
         return Finding(Kind.EXHAUSTED, vendor, what, message, scope, model, delay)
     scope = "per-minute" if P.MSG_PER_MINUTE.search(message) else None
     return Finding(Kind.RATE_LIMIT, vendor, what, message, scope, model, delay)
+
+
+def quota_words(text: str, otherwise: Kind) -> tuple[Kind, str | None, timedelta | None]:
+    """What the words of a quota error say when no body's fields do, as gemini-cli reads them
+    (googleQuotaErrors.ts): "limit: 0" (no free quota at all) or a per-day quota is a stop, a
+    wait longer than SHORT_WAIT is a stop, a shorter wait or a per-minute quota is throttling
+    the agent rides out; otherwise `otherwise`. Returns the kind, the scope and the wait."""
+    text = text[:MAX_MESSAGE]
+    delay = _wait_in(text)
+    if P.MSG_LIMIT_ZERO.search(text):  # no quota at all: its "Please retry in 59s" misleads
+        return Kind.EXHAUSTED, None, None
+    if P.MSG_PER_DAY.search(text):
+        return Kind.EXHAUSTED, "daily", delay
+    if delay is not None:
+        return (Kind.EXHAUSTED if delay > SHORT_WAIT else Kind.RATE_LIMIT), None, delay
+    if P.MSG_PER_MINUTE.search(text):
+        return Kind.RATE_LIMIT, "per-minute", None
+    return otherwise, None, None
 
 
 def _wait_in(message: str) -> timedelta | None:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from credit_management.detect.lazy import lazy
 from credit_management.errors import InputError
 
 # A printed abbreviation names one fixed offset: "PST" is UTC-8 even in July, because that is
@@ -37,45 +38,41 @@ _ABBREVIATIONS = _UTC_NAMES | set(_FIXED_ABBREVIATIONS) | set(_GENERIC_ABBREVIAT
 _MAX_DURATION = timedelta(days=3660)
 _EPOCH_RANGE = (946_684_800, 7_258_118_400)  # 2000-01-01 .. 2200-01-01, in seconds
 
-_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-/]{0,63}")
-_OFFSET_NAME = re.compile(r"(?:UTC|GMT)([+-])(\d{1,2})(?::?([0-5]\d))?", re.I)
-_HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-_KEYWORD = re.compile(r"\b(?:resets?|try\s+again|retry(?:ing)?|continuing\s+automatically)\b", re.I)
-_NOISE = re.compile(r"\s*(?:[·∙•]|\s/[A-Za-z]|\.\s+(?=[A-Z/])).*$", re.S)
-_LEAD = re.compile(r"^(?:(?:at|in|after|on|by|around|about|approximately|of)\b|[~:@,-])\s*", re.I)
-_EPOCH = re.compile(r"(?:.*\|)?\s*(\d{9,14}(?:\.\d+)?)")
-_ISO_AWARE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d.*(?:Z|[+-]\d{2}:?\d{2})")
-_DURATION_PART = re.compile(
+_ZONE_NAME = lazy(r"[A-Za-z][A-Za-z0-9_+\-/]{0,63}")
+_OFFSET_NAME = lazy(r"(?:UTC|GMT)([+-])(\d{1,2})(?::?([0-5]\d))?", re.I)
+_HHMM = lazy(r"([01]?\d|2[0-3]):([0-5]\d)")
+_ANSI = lazy(r"\x1b\[[0-9;?]*[A-Za-z]")
+_KEYWORD = lazy(r"\b(?:resets?|try\s+again|retry(?:ing)?|continuing\s+automatically)\b", re.I)
+_NOISE = lazy(r"\s*(?:[·∙•]|\s/[A-Za-z]|\.\s+(?=[A-Z/])).*$", re.S)
+_LEAD = lazy(r"^(?:(?:at|in|after|on|by|around|about|approximately|of)\b|[~:@,-])\s*", re.I)
+_EPOCH = lazy(r"(?:.*\|)?\s*(\d{9,14}(?:\.\d+)?)")
+_ISO_AWARE = lazy(r"\d{4}-\d{2}-\d{2}[T ]\d.*(?:Z|[+-]\d{2}:?\d{2})")
+_DURATION_PART = lazy(
     r"(?:(\d+(?:\.\d+)?)|(an?)\s)\s*(milliseconds?|msecs?|ms|weeks?|wks?|w|days?|d|hours?|hrs?|h"
     r"|minutes?|mins?|m|seconds?|secs?|s)(?![a-z])",
     re.I,
 )
-_DURATION_GAP = re.compile(r"[\s,]*(?:and\s+)?", re.I)
-_PAREN = re.compile(r"\(([^()]*)(?:\)|$)")
-_BARE_IANA = re.compile(r"(?<![\w/])[A-Za-z_]+/[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)?")
-_BARE_ABBREVIATION = re.compile(
+_DURATION_GAP = lazy(r"[\s,]*(?:and\s+)?", re.I)
+_PAREN = lazy(r"\(([^()]*)(?:\)|$)")
+_BARE_IANA = lazy(r"(?<![\w/])[A-Za-z_]+/[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)?")
+_BARE_ABBREVIATION = lazy(
     r"(?<![\w/])(?:(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[A-Z]{2,5})(?![\w/])", re.I
 )
-_AMPM = re.compile(r"(?<![\d:])(\d{1,2})(?::([0-5]\d))?(?::([0-5]\d))?\s*([ap])\.?\s?m\b\.?", re.I)
-_H24 = re.compile(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\d:])")
-_NAMED_TIME = re.compile(r"\b(noon|midday|midnight)\b", re.I)
+_AMPM = lazy(r"(?<![\d:])(\d{1,2})(?::([0-5]\d))?(?::([0-5]\d))?\s*([ap])\.?\s?m\b\.?", re.I)
+_H24 = lazy(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\d:])")
+_NAMED_TIME = lazy(r"\b(noon|midday|midnight)\b", re.I)
 _MONTH = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
-_MONTH_DAY = re.compile(
-    rf"\b{_MONTH}\s*(\d{{1,2}})(?:st|nd|rd|th)?\b(?:\s*,?\s*(\d{{4}})\b)?", re.I
-)
-_DAY_MONTH = re.compile(
+_MONTH_DAY = lazy(rf"\b{_MONTH}\s*(\d{{1,2}})(?:st|nd|rd|th)?\b(?:\s*,?\s*(\d{{4}})\b)?", re.I)
+_DAY_MONTH = lazy(
     rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:\s*,?\s*(\d{{4}})\b)?", re.I
 )
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:T|\b)")
-_WEEKDAY = re.compile(
-    r"\b(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rs|rsday|urday)?\b\.?", re.I
-)
-_RELATIVE_DAY = re.compile(r"\b(today|tonight|tomorrow)\b", re.I)
-_LEFTOVER = re.compile(r"\b(?:at|on|the|of|by|around|about|approximately|local|time)\b|[\W_]", re.I)
+_ISO_DATE = lazy(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:T|\b)")
+_WEEKDAY = lazy(r"\b(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rs|rsday|urday)?\b\.?", re.I)
+_RELATIVE_DAY = lazy(r"\b(today|tonight|tomorrow)\b", re.I)
+_LEFTOVER = lazy(r"\b(?:at|on|the|of|by|around|about|approximately|local|time)\b|[\W_]", re.I)
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -370,6 +367,16 @@ def _take_zone(text: str, host_tz: tzinfo) -> tuple[str, tzinfo]:
         if found is not None:
             return text[: token.start()] + " " + text[token.end() :], found
     return text, host_tz
+
+
+def unknown_zone(phrase: str) -> str | None:
+    """The zone a reset phrase names in parentheses that no zone database knows ("Etc/Unknown",
+    as Docker prints it), or None. Such a phrase is read in the host's zone."""
+    for paren in _PAREN.finditer(phrase[:2000]):
+        name = paren.group(1).strip()
+        if _ZONE_NAME.fullmatch(name) and ("/" in name or name.isupper()) and not get_zone(name):
+            return name
+    return None
 
 
 def _take_time(text: str) -> tuple[str, time | None, bool]:

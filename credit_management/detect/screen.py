@@ -9,12 +9,13 @@ narrow pane wrapped over several rows, whether the break fell between words or i
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property, lru_cache
 
 from credit_management.detect import patterns as P
+from credit_management.detect.lazy import lazy
 
 MAX_CHARS = 400_000  # read at most this much of the end of a capture
 MAX_ROWS = 400  # and at most this many rows of it
@@ -30,10 +31,11 @@ _RULE_STARTS = frozenset("─━═╌╍┄┅┈┉▔▁-=_~╭┌╔╰└�
 _PROMPT_STARTS = frozenset(">›❯▌$%~/(")
 # Glyphs that open a new message even right after a row that filled the pane.
 WRAP_PROOF_GLYPHS = frozenset("⏺●⎿■✕✦•›❯▌⚠⚡ℹ✻✶✳✢✽🖐")
-_OSC = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?")
-_CSI = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]")
-_ESC = re.compile(r"\x1b[ -/]*[0-~]?")  # other escapes, incl. charset choices "ESC ( B"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2060\ufeff\ufe0f]")
+_OSC = lazy(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?")
+_FORWARD = lazy(r"\x1b\[(\d{0,4})C")
+_CSI = lazy(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]")
+_ESC = lazy(r"\x1b[ -/]*[0-~]?")  # other escapes, incl. charset choices "ESC ( B"
+_CONTROL = lazy(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2060\ufeff\ufe0f]")
 
 
 class Role(Enum):
@@ -59,7 +61,8 @@ class Row:
     kind: Role  # BLANK, RULE, PROMPT or TEXT
     full: bool  # (nearly) filled the pane's width: the terminal may have wrapped it
     exact: bool  # filled it to the last column: the wrap may have split a word
-    hot: bool = False  # holds a word some limit banner uses (a cheap first filter)
+    hot: bool = False  # may begin a banner, an error or a body (the first-pass filter)
+    lead: bool = False  # holds an exception or a body a line's lead-in words may lead to
 
     @cached_property
     def role(self) -> Role:
@@ -80,6 +83,8 @@ def clean(text: str) -> list[str]:
     out: list[str] = []
     for line in lines:
         if "\x1b" in line or "\x9b" in line:
+            if "C" in line:  # a cursor moved right over blanks: they were blanks on screen
+                line = _FORWARD.sub(lambda found: " " * min(int(found.group(1) or 1), 400), line)
             line = _ESC.sub("", _CSI.sub("", _OSC.sub("", line)))
         if "\r" in line:  # a carriage return overwrote the row: its last text is what shows
             parts = [part for part in line.split("\r") if part.strip()]
@@ -100,7 +105,7 @@ def rows_of(text: str) -> list[Row]:
     ]
 
 
-_Fields = tuple[str, str, str, str, int, int, Role, bool, bool, bool]
+_Fields = tuple[str, str, str, str, int, int, Role, bool, bool, bool, bool]
 
 
 @lru_cache(maxsize=ROW_CACHE)
@@ -113,7 +118,7 @@ def _row_fields(line: str, width: int) -> _Fields:
 def _fields(line: str, width: int) -> _Fields:
     row = _row(0, line, width)
     return (row.raw, row.text, row.body, row.glyph, row.indent, row.body_col, row.kind,
-            row.full, row.exact, row.hot)  # fmt: skip
+            row.full, row.exact, row.hot, row.lead)  # fmt: skip
 
 
 def forget_rows() -> None:
@@ -151,8 +156,38 @@ def _row(index: int, line: str, width: int) -> Row:
         body_col = indent + len(stripped) - len(body) if body else indent + prompt.end()
     else:
         role = Role.TEXT
-    hot = bool(P.TRIGGER.search(stripped.lower()))
-    return Row(index, line, stripped, body, glyph, indent, body_col, role, full, exact, hot)
+    hot = lead = False
+    if role is Role.TEXT:
+        lead = lead_in(" " + body)
+        hot = lead or P.opens(body)
+    elif role is Role.PROMPT:
+        hot = bool(P.LIMIT_MENU.match(body))
+    return Row(index, line, stripped, body, glyph, indent, body_col, role, full, exact, hot, lead)
+
+
+def lead_in(text: str) -> bool:
+    """Whether an exception name or an error body follows some words of lead-in in the first
+    400 characters of a logical line (see `lead_ins`)."""
+    return next(lead_ins(text), None) is not None
+
+
+def lead_ins(line: str) -> Iterator[int]:
+    """Where a provider's body or exception starts after some words of lead-in in the first
+    400 characters of a line ("Attempt 1 failed with status 429. Retrying with backoff...
+    _GaxiosError: [{"), in order."""
+    end = min(len(line), 400)
+    starts: list[int] = []
+    head = line[:end]
+    if "Error" in head or "Exception" in head:
+        for found in P.LEAD_IN.finditer(line, 1, end):
+            start = found.start()
+            while start > 0 and not line[start - 1].isspace():
+                start -= 1
+            if start > 0 and P.LEAD_IN_NAME.fullmatch(line, start, found.end()):
+                starts.append(start)
+    if "{" in head:
+        starts.extend(found.end() for found in P.LEAD_IN_BODY.finditer(line, 1, end))
+    return iter(sorted(starts))
 
 
 def _may_be_prompt(text: str) -> bool:
@@ -176,20 +211,22 @@ def join(rows: list[Row], glued: set[int] | None = None) -> tuple[str, list[int]
     there. By default those are the breaks after a row that filled the pane to its last
     column, between two non-blank characters. Every other break stands for the blank the
     wrap swallowed (a newline, so that patterns can tell). Returns the text and, for every
-    character, the index of the row it came from.
+    row, the offset in it where the row's part starts (its newline included).
     """
     if glued is None:
         glued = glued_breaks(rows)
     parts: list[str] = []
-    owners: list[int] = []
+    starts: list[int] = []
+    size = 0
     for position, row in enumerate(rows):
+        starts.append(size)
         piece = row.body if position == 0 else row.text
         if position > 0 and position not in glued:
             parts.append("\n")
-            owners.append(row.index)
+            size += 1
         parts.append(piece)
-        owners.extend([row.index] * len(piece))
-    return "".join(parts), owners
+        size += len(piece)
+    return "".join(parts), starts
 
 
 def glued_breaks(rows: list[Row]) -> set[int]:

@@ -16,8 +16,8 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from credit_management.detect import patterns as P
-from credit_management.detect.banners import Hit, find_hits, forget_lines
-from credit_management.detect.resets import format_until, resolve_reset
+from credit_management.detect.banners import HINTS, Hit, find_hits, forget_lines
+from credit_management.detect.resets import format_until, resolve_reset, unknown_zone
 from credit_management.detect.screen import (
     SPINNER_GLYPHS,
     Role,
@@ -62,10 +62,8 @@ def forget_cached() -> None:
 
 def classify(text: str, now: datetime, host_tz: tzinfo) -> Signal:
     """The current credit state a pane capture shows (see the module docstring)."""
-    # No word any banner uses (looked for with rows glued, so a word wrapped across two rows
-    # still counts): the common case, kept cheap.
-    if not P.TRIGGER.search(text.replace("\n", "").lower()):
-        return Signal(Kind.NONE)
+    # The first-pass filter is per row (`Row.hot`: one anchored match where a row starts), so a
+    # pane costs the same whatever words it holds; the banner parser reads only rows that pass.
     rows = rows_of(text)
     hits, covered = find_hits(rows)
     if not hits:
@@ -220,8 +218,10 @@ def _footer_like(row: Row) -> bool:
 def _choose(current: list[Hit]) -> Hit:
     """The hit that describes the state now. An agent that will continue by itself supersedes
     the limit it waits out, and a fallback the limit printed above it; otherwise the most
-    serious kind wins, and among equals the one that names a reset, then the lowest."""
-    candidates = list(current)
+    serious kind wins, and among equals the one that names a reset, then the lowest. A hint or
+    a chooser ("/upgrade to increase…", "1. Stop and wait for limit to reset") yields to any
+    banner: the banner says more."""
+    candidates = [hit for hit in current if hit.shape not in HINTS] or list(current)
     for position, hit in enumerate(current):
         if hit.kind is Kind.AUTO_RESUME:  # the same stop, which the agent will end by itself
             candidates = [other for other in candidates if other.kind is not Kind.EXHAUSTED]
@@ -258,10 +258,18 @@ def _signal(hit: Hit, agent: str | None, now: datetime, host_tz: tzinfo) -> Sign
         provider=provider,
         reset_at=reset_at,
         evidence=hit.evidence,
-        message=_message(hit, provider, reset_at, now),
+        message=_message(hit, provider, reset_at, now) + _zone_note(hit, host_tz),
         scope=hit.scope,
         model=hit.model,
     )
+
+
+def _zone_note(hit: Hit, host_tz: tzinfo) -> str:
+    """Say so when the printed zone is unknown and the reset was read in the host's zone."""
+    name = unknown_zone(hit.reset_phrase) if hit.reset_phrase else None
+    if name is None:
+        return ""
+    return f" (zone {name} unknown: read in the host zone, {getattr(host_tz, 'key', host_tz)})"
 
 
 def _vendor_named(evidence: str) -> str | None:

@@ -359,8 +359,9 @@ def _observe_waiting(
     if scheduled - now <= cfg.warning_threshold and record.warned_reset != record.scheduled_resume:
         record.warned_reset = record.scheduled_resume
         text = f"{_who(target, record)} resumes in {format_until(scheduled - now)}"
-        fields = _fields(record, kind="reset_soon", message=text)
-        return Decision(record, (Emit("credit.warning", text, fields),))
+        fields = _fields(record, kind="resume_soon", message=text)
+        # Its own event: `credit.warning` means only "about to run out".
+        return Decision(record, (Emit("credit.resume_soon", text, fields),))
     return Decision(record)
 
 

@@ -1,7 +1,8 @@
 """Send now or hold: the I/O side of messaging (state file, event log, tmux).
 
-`send_or_queue` types a message into an agent that can take it, or holds it in the agent's
-queue; `schedule_note` keeps a note for later. Nothing here prints.
+`send_or_queue` puts a message in the agent's queue and, when the agent can take it, delivers
+the queue in order up to it (`delivery.Courier`); `schedule_note` keeps a note for later.
+Nothing here prints.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Literal
 
-from credit_management.clock import Clock
+from credit_management.clock import Clock, host_zone
 from credit_management.errors import CreditError, InputError
+from credit_management.messaging.delivery import Courier, NotAnAgent
 from credit_management.messaging.queue import (
     SENT_PREFIX,
     Cancelled,
@@ -21,6 +23,7 @@ from credit_management.messaging.queue import (
     PauseConflict,
     add_schedule,
     cancel_schedule,
+    describe_hold,
     drop_queued,
     enqueue,
     hold_of,
@@ -34,13 +37,13 @@ from credit_management.models import (
 )
 from credit_management.store.journal import EventLog
 from credit_management.store.state import State, StateStore
+from credit_management.tmux.foreground import refusal
 from credit_management.tmux.gateway import PaneInfo, Tmux
-from credit_management.tmux.typist import deliver
 
 # --- the effects -------------------------------------------------------------------------------
 
 
-Outcome = Literal["delivered", "unconfirmed", "queued"]
+Outcome = Literal["delivered", "unconfirmed", "queued", "requeued"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ class SendResult:
     detail: str = ""
     # Queued: its place in the queue. Sent: older messages still waiting for this agent.
     still_queued: int = 0
+    reason: str | None = None  # queued or requeued: why it waits
+    until: datetime | None = None  # queued or requeued: when the agent is expected back
+    sent_before: int = 0  # older held messages this send delivered first
 
 
 def _own_or_resolve(tmux: Tmux, target: str | None) -> PaneInfo:
@@ -80,62 +86,150 @@ def send_or_queue(
     *,
     now: bool = False,
     source: str = "send",
+    force: bool = False,
+    courier: Courier | None = None,
 ) -> SendResult:
-    """Type `text` into the agent at `target`, or queue it while the agent cannot take it.
+    """Deliver `text` to the agent at `target` after the messages already waiting for it, or
+    queue it while the agent cannot take it.
 
     The text is checked before anything else and the target resolved strictly, so a bad
-    message or target sends nothing anywhere. `now=True` sends even to a stopped agent.
+    message or target sends nothing anywhere; a pane running a shell, an editor or a pager
+    raises NotAnAgent unless `force`. The message joins the agent's queue and, when the agent
+    can take messages, this call drains the queue in order up to it, each message under the
+    pane's typist lock, looked at before and watched after. `now=True` types it at once even
+    to a stopped agent, ahead of anything held.
     """
     text = check_text(text)
     pane = tmux.resolve_target(target)
+    problem = refusal(pane)
+    if problem is not None and not force:
+        raise NotAnAgent(f"{problem}: nothing typed (--force types anyway)")
+    courier = courier or Courier(store, log, tmux, clock, host_zone(None))
     key = pane.target
     moment = clock.now()
-    queued_message: QueuedMessage | None = None
     with store.transaction() as state:
         record = state.agents.get(key)
         hold = hold_of(record)
-        pending = len(record.queued) if record is not None else 0
-        if hold is not None and not now:
-            queued_message = enqueue(state, key, text, source, now=moment)
-    if queued_message is not None:
-        assert hold is not None
-        log.append(
-            "message.queued",
-            now=moment,
-            target=key,
-            id=queued_message.id,
-            source=source,
-            status=hold.status.value,
-            until=iso(hold.until),
-            position=pending + 1,
-            preview=preview(text),
-        )
-        return SendResult(
-            "queued", key, pane, queued_message.id, hold=hold, still_queued=pending + 1
-        )
-    message_id = f"{SENT_PREFIX}-{secrets.token_hex(3)}"
-    result = deliver(tmux, pane.pane_id, text, clock)
-    outcome: Outcome = "delivered" if result.delivered else "unconfirmed"
-    log.append(
-        f"message.{outcome}",
-        now=clock.now(),
-        target=key,
-        id=message_id,
-        source=source,
-        pane_id=pane.pane_id,
-        enter_presses=result.enter_presses,
-        forced=hold is not None,
-        preview=preview(text),
-    )
+        ahead = len(record.queued) if record is not None else 0
+        message = None if now else enqueue(state, key, text, source, now=moment)
+    if message is None:
+        return _send_now(courier, key, pane, text, source, hold, ahead, force)
+    if hold is not None:
+        why = describe_hold(hold, moment, courier.host_tz)
+        return _queued(log, moment, key, pane, message, hold, ahead + 1, why, hold.until, 0)
+    drained = courier.drain(key, pane, last=message.id, force=force)
+    mine = next((t for t in drained.typed if t.message.id == message.id), None)
+    sent_before = sum(1 for t in drained.typed if t.message.id != message.id)
+    if mine is None:
+        position = _position(store, key, message.id)
+        if position is None:  # another process (the watcher) delivered it meanwhile
+            return _delivered_elsewhere(log, key, pane, message, sent_before)
+        reason = drained.reason or "waiting for its turn"
+        return _queued(
+            log, clock.now(), key, pane, message, None, position, reason, drained.until,
+            sent_before,
+        )  # fmt: skip
     return SendResult(
-        outcome,
+        mine.outcome,
         key,
         pane,
-        message_id,
+        message.id,
+        enter_presses=mine.enter_presses,
+        detail=mine.detail,
+        still_queued=drained.waiting,
+        reason=drained.reason if mine.outcome == "requeued" else None,
+        until=mine.signal.reset_at if mine.signal is not None else None,
+        sent_before=sent_before,
+    )
+
+
+def _position(store: StateStore, key: str, message_id: str) -> int | None:
+    record = store.load().agents.get(key)
+    ids = [m.id for m in record.queued] if record is not None else []
+    return ids.index(message_id) + 1 if message_id in ids else None
+
+
+def _queued(
+    log: EventLog,
+    moment: datetime,
+    key: str,
+    pane: PaneInfo,
+    message: QueuedMessage,
+    hold: Hold | None,
+    position: int,
+    reason: str,
+    until: datetime | None,
+    sent_before: int,
+) -> SendResult:
+    log.append(
+        "message.queued",
+        now=moment,
+        target=key,
+        id=message.id,
+        source=message.source,
+        status=hold.status.value if hold is not None else "active",
+        until=iso(until),
+        reason=reason,
+        position=position,
+        preview=preview(message.text),
+        text=message.text,
+    )
+    return SendResult(
+        "queued", key, pane, message.id, hold=hold, still_queued=position, reason=reason,
+        until=until, sent_before=sent_before,
+    )  # fmt: skip
+
+
+def _delivered_elsewhere(
+    log: EventLog, key: str, pane: PaneInfo, message: QueuedMessage, sent_before: int
+) -> SendResult:
+    """The fate of a message another process typed, as its journal line tells it."""
+    for event in reversed(log.read(target=key)):
+        if event.get("id") == message.id and str(event.get("event", "")).startswith("message."):
+            outcome = str(event["event"]).removeprefix("message.")
+            if outcome in ("delivered", "unconfirmed", "requeued"):
+                presses = event.get("enter_presses")
+                return SendResult(
+                    outcome,  # type: ignore[arg-type]
+                    key,
+                    pane,
+                    message.id,
+                    enter_presses=presses if isinstance(presses, int) else 0,
+                    detail="typed by another credit-monitor process",
+                    sent_before=sent_before,
+                )
+    return SendResult(
+        "unconfirmed", key, pane, message.id, detail="it left the queue (dropped?)",
+        sent_before=sent_before,
+    )  # fmt: skip
+
+
+def _send_now(
+    courier: Courier,
+    key: str,
+    pane: PaneInfo,
+    text: str,
+    source: str,
+    hold: Hold | None,
+    pending: int,
+    force: bool,
+) -> SendResult:
+    """`--now`: typed at once, ahead of anything held, under the pane's typist lock."""
+    message = QueuedMessage(
+        f"{SENT_PREFIX}-{secrets.token_hex(3)}", text, iso(courier.clock.now()) or "", source
+    )
+    typed = courier.type_now(key, pane, message, force=force)
+    return SendResult(
+        typed.outcome,
+        key,
+        pane,
+        message.id,
         hold=hold,
-        enter_presses=result.enter_presses,
-        detail=result.detail,
+        enter_presses=typed.enter_presses,
+        detail=typed.detail,
         still_queued=pending,
+        reason=typed.detail if typed.outcome == "requeued" else None,
+        until=typed.signal.reset_at if typed.signal is not None else None,
     )
 
 

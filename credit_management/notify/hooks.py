@@ -1,21 +1,27 @@
 """Hooks: tell other programs about events, without ever stopping or stalling the monitor.
 
 A hook is a command (an argument list; the payload JSON on stdin, the event name in
-`CREDIT_EVENT`) or a webhook URL (the payload POSTed as JSON, bounded retries). Hooks run at
-once in threads; each is cut off at its timeout (a command's whole process group is killed) and
-every failure becomes a `hook.failed` event in the log instead of an exception.
+`CREDIT_EVENT`) or a webhook URL (the payload POSTed as JSON, bounded retries). The hooks of one
+sweep run concurrently (a bounded number at a time) and are waited for together, so a sweep
+waits at most one hook time-out. At its time-out a command's whole process tree is killed, also
+the processes that left its group with `setsid`: each hook's processes carry a marker in their
+environment (`CREDIT_MONITOR_HOOK_ID`) and are found under /proc. Every failure becomes a
+`hook.failed` event in the log instead of an exception.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +30,11 @@ from credit_management.models import HookSpec, iso
 from credit_management.store.journal import EventLog
 
 EVENT_ENV = "CREDIT_EVENT"
+HOOK_ID_ENV = "CREDIT_MONITOR_HOOK_ID"
+# Hooks of one sweep running at once; more wait for a slot (within their own time-out).
+MAX_PARALLEL_HOOKS = 8
+_TREE_POLL_SECONDS = 0.05
+_KILL_ROUNDS = 5
 # Pause before webhook retry n is BACKOFF * 2**(n-1): short, because the caller is waiting.
 _RETRY_BACKOFF_SECONDS = 0.25
 # Extra time allowed for a killed command to be reaped before giving up on it.
@@ -62,6 +73,100 @@ def make_payload(
     return payload
 
 
+class HookBatch:
+    """The hooks fired during one sweep: each starts at once (at most MAX_PARALLEL_HOOKS run at
+    a time), each has its own deadline counted from when it was fired, and `wait` waits for
+    them all together, so a sweep waits at most one hook time-out however many events it had.
+
+    Never raises: failures, hangs and time-outs become `hook.failed` events.
+    """
+
+    def __init__(self, log: EventLog, limit: int = MAX_PARALLEL_HOOKS) -> None:
+        self._log = log
+        self._limit = limit
+        self._slots = threading.BoundedSemaphore(limit)
+        self._lock = threading.Lock()
+        self._runs: list[_Run] = []
+
+    def fire(
+        self, event: str, payload: dict[str, Any], hooks: Sequence[HookSpec], now: datetime
+    ) -> None:
+        """Start every hook matching `event`; returns at once."""
+        chosen = [hook for hook in hooks if hook.matches(event)]
+        if not chosen:
+            return
+        body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+        for hook in chosen:
+            target = payload.get("target")
+            run = _Run(
+                hook,
+                event,
+                target if isinstance(target, str) else None,
+                now,
+                time.monotonic() + hook.timeout,
+            )
+            run.thread = threading.Thread(
+                target=self._run, args=(run, body), name="credit-hook", daemon=True
+            )
+            with self._lock:
+                self._runs.append(run)
+            run.thread.start()
+
+    def _run(self, run: _Run, body: bytes) -> None:
+        if not self._slots.acquire(timeout=max(run.deadline - time.monotonic(), 0.0)):
+            run.error = (
+                f"did not start within {run.hook.timeout:g}s ({self._limit} hooks were running)"
+            )
+            return
+        try:
+            run.error = _run_hook(run.hook, run.event, body, run.deadline)
+        except Exception as unexpected:  # a hook must never take the monitor down
+            run.error = f"{type(unexpected).__name__}: {unexpected}"
+        finally:
+            self._slots.release()
+
+    def wait(self) -> None:
+        """Wait for every hook fired so far (each at most until its deadline), then log the
+        failures."""
+        with self._lock:
+            runs, self._runs = self._runs, []
+        for run in runs:
+            if run.thread is not None:
+                run.thread.join(max(run.deadline + _REAP_SECONDS - time.monotonic(), 0.0))
+        for run in runs:
+            error = run.error
+            if run.thread is not None and run.thread.is_alive():
+                error = f"did not finish within {run.hook.timeout:g}s"
+            if error is None:
+                continue
+            elapsed = timedelta(seconds=max(time.monotonic() - run.started, 0.0))
+            try:
+                self._log.append(
+                    "hook.failed",
+                    now=run.now + elapsed,
+                    target=run.target,
+                    hook=run.hook.describe(),
+                    hook_event=run.event,
+                    error=error,
+                )
+            except CreditError:
+                pass  # the log itself is unwritable; nothing better to do from here
+
+
+@dataclass
+class _Run:
+    """One hook fired for one event."""
+
+    hook: HookSpec
+    event: str
+    target: str | None
+    now: datetime
+    deadline: float  # time.monotonic() by which the hook and all its processes are done
+    started: float = field(default_factory=time.monotonic)
+    thread: threading.Thread | None = None
+    error: str | None = None
+
+
 def fire_hooks(
     event: str,
     payload: dict[str, Any],
@@ -69,72 +174,30 @@ def fire_hooks(
     log: EventLog,
     now: datetime,
 ) -> None:
-    """Run every hook matching `event` at once and wait at most for the slowest timeout.
+    """Run every hook matching `event` at once and wait at most for the slowest time-out.
 
-    Never raises: failures, hangs and timeouts are logged as `hook.failed`.
+    Never raises: failures, hangs and time-outs are logged as `hook.failed`.
     """
-    chosen = [hook for hook in hooks if hook.matches(event)]
-    if not chosen:
-        return
-    body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
-    started = time.monotonic()
-    failures: list[tuple[HookSpec, str]] = []
-    failures_lock = threading.Lock()
-
-    def run(hook: HookSpec) -> None:
-        try:
-            error = _run_hook(hook, event, body)
-        except Exception as unexpected:  # a hook must never take the monitor down
-            error = f"{type(unexpected).__name__}: {unexpected}"
-        if error is not None:
-            with failures_lock:
-                failures.append((hook, error))
-
-    threads = []
-    for hook in chosen:
-        thread = threading.Thread(target=run, args=(hook,), name="credit-hook", daemon=True)
-        thread.start()
-        threads.append((hook, thread))
-    for hook, thread in threads:
-        remaining = started + _budget(hook) - time.monotonic()
-        thread.join(max(remaining, 0.0))
-    with failures_lock:
-        reported = list(failures)
-        done = {id(hook) for hook, _ in reported}
-    for hook, thread in threads:
-        if thread.is_alive() and id(hook) not in done:
-            reported.append((hook, f"did not finish within {hook.timeout:g}s"))
-    elapsed = timedelta(seconds=time.monotonic() - started)
-    for hook, error in reported:
-        try:
-            log.append(
-                "hook.failed",
-                now=now + elapsed,
-                target=payload.get("target"),
-                hook=hook.describe(),
-                hook_event=event,
-                error=error,
-            )
-        except CreditError:
-            pass  # the log itself is unwritable; nothing better to do from here
+    batch = HookBatch(log)
+    batch.fire(event, payload, hooks, now)
+    batch.wait()
 
 
-def _budget(hook: HookSpec) -> float:
-    """How long the caller waits for `hook`: its timeout plus time to reap a killed command."""
-    return hook.timeout + _REAP_SECONDS
-
-
-def _run_hook(hook: HookSpec, event: str, body: bytes) -> str | None:
+def _run_hook(hook: HookSpec, event: str, body: bytes, deadline: float) -> str | None:
     """Run one hook; returns None on success or a one-line error."""
     if hook.command is not None:
-        return _run_command(list(hook.command), event, body, hook.timeout)
+        return _run_command(list(hook.command), event, body, hook.timeout, deadline)
     assert hook.url is not None
-    return _post(hook.url, body, event, hook.timeout, hook.retries)
+    return _post(hook.url, body, event, hook.timeout, hook.retries, deadline)
 
 
-def _run_command(command: list[str], event: str, body: bytes, timeout: float) -> str | None:
+def _run_command(
+    command: list[str], event: str, body: bytes, timeout: float, deadline: float
+) -> str | None:
+    marker = f"{HOOK_ID_ENV}={secrets.token_hex(8)}"
     env = dict(os.environ)
     env[EVENT_ENV] = event
+    env[HOOK_ID_ENV] = marker.partition("=")[2]
     try:
         process = subprocess.Popen(
             command,
@@ -149,10 +212,17 @@ def _run_command(command: list[str], event: str, body: bytes, timeout: float) ->
     except OSError as error:
         return f"cannot run {command[0]}: {error.strerror}"
     try:
-        _, stderr = process.communicate(body, timeout=timeout)
+        _, stderr = process.communicate(body, timeout=max(deadline - time.monotonic(), 0.001))
     except subprocess.TimeoutExpired:
-        _kill_group(process)
+        _end_tree(process, marker)
         return f"timed out after {timeout:g}s (killed)"
+    except OSError as error:  # stdin closed early (EPIPE) is not a failure of ours
+        _end_tree(process, marker)
+        return f"cannot talk to {command[0]}: {error.strerror or error}"
+    # Processes the hook left behind (a `setsid` daemon, `cmd &`) may finish by the deadline.
+    if not _await_tree(marker, deadline):
+        _end_tree(process, marker)
+        return f"left processes running past its {timeout:g}s time-out (killed)"
     if process.returncode != 0:
         detail = _last_line(stderr)
         status = _exit_description(process.returncode)
@@ -160,18 +230,87 @@ def _run_command(command: list[str], event: str, body: bytes, timeout: float) ->
     return None
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+def _await_tree(marker: str, deadline: float) -> bool:
+    """Wait until nothing the hook started is left; False at the deadline."""
+    while _hook_processes(None, marker):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(_TREE_POLL_SECONDS)
+    return True
+
+
+def _end_tree(process: subprocess.Popen[bytes], marker: str) -> None:
+    """SIGKILL the hook's process group and every process it started, wherever it went."""
+    # Once reaped, the first process's pid may belong to someone else: only the marker counts.
+    root = process.pid if process.returncode is None else None
+    if root is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(root, signal.SIGKILL)
+    for _ in range(_KILL_ROUNDS):  # a process may fork while we look; look again
+        found = _hook_processes(root, marker)
+        if not found:
+            break
+        for pid in found:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.01)
     try:
         process.communicate(timeout=_REAP_SECONDS)
-    except subprocess.TimeoutExpired:
-        # A grandchild escaped the group and holds the pipe: stop reading, leave it.
+    except (subprocess.TimeoutExpired, OSError):
+        # Something we could not see holds the pipe: stop reading, leave it.
         for stream in (process.stdin, process.stderr):
             if stream is not None:
-                stream.close()
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+
+def _hook_processes(root: int | None, marker: str) -> set[int]:
+    """Live processes that belong to one hook, found under /proc: every process carrying the
+    hook's marker in its environment (it survives `setsid` and a double fork, which leave the
+    process group and the parent chain) and every descendant of those and of the hook's first
+    process. Empty where there is no /proc."""
+    wanted = marker.encode()
+    me = os.getpid()
+    parents: dict[int, int] = {}
+    found: set[int] = set()
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return set()
+    for name in names:
+        if not name.isdigit() or int(name) == me:
+            continue
+        pid = int(name)
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as stat_file:
+                stat = stat_file.read()
+        except OSError:
+            continue
+        # "pid (command) state ppid ...": the command may hold spaces and parentheses.
+        fields_after = stat[stat.rfind(b")") + 2 :].split()
+        if len(fields_after) < 2 or fields_after[0] in (b"Z", b"X"):
+            continue  # gone already; only a zombie entry is left
+        parents[pid] = int(fields_after[1])
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as environ_file:
+                environ = environ_file.read()
+        except OSError:
+            continue  # another user's process, or gone
+        if wanted in environ.split(b"\0"):
+            found.add(pid)
+    if root is not None and root in parents:
+        found.add(root)
+    children: dict[int, list[int]] = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    pending = list(found)
+    while pending:
+        for child in children.get(pending.pop(), ()):
+            if child not in found:
+                found.add(child)
+                pending.append(child)
+    found.discard(me)
+    return found
 
 
 def _exit_description(returncode: int) -> str:
@@ -191,13 +330,14 @@ def _last_line(stderr: bytes | None) -> str:
     return lines[-1][:300] if lines else ""
 
 
-def _post(url: str, body: bytes, event: str, timeout: float, retries: int) -> str | None:
-    """POST with up to `retries` retries, all within `timeout` seconds in total."""
+def _post(
+    url: str, body: bytes, event: str, timeout: float, retries: int, deadline: float
+) -> str | None:
+    """POST with up to `retries` retries, all before `deadline` (`timeout` seconds)."""
     # Imported here: urllib.request is slow to import and most runs fire no webhook.
     import urllib.error
     import urllib.request
 
-    deadline = time.monotonic() + timeout
     error = "not attempted"
     attempts = max(retries, 0) + 1
     for attempt in range(attempts):

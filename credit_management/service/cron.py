@@ -1,8 +1,9 @@
 """The crontab entry that runs `credit-monitor run` on the check interval.
 
-cron starts jobs with almost no environment, so the entry carries the PATH, home and tmux
-socket the monitor needs. The entry is marked by a trailing comment so install is idempotent
-and remove touches nothing else.
+cron starts jobs with almost no environment, so the entry carries the PATH (only the folders
+of tmux, of credit-monitor and the system ones), home and tmux socket the monitor needs. The
+entry is marked by a trailing comment so install is idempotent and remove touches nothing else.
+`run` rotates the `logs/cron.log` the entry appends to.
 """
 
 from __future__ import annotations
@@ -20,6 +21,50 @@ from credit_management.errors import CreditError
 from credit_management.store.paths import Paths
 
 MARKER = "# credit-monitor run"
+SYSTEM_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
+CRON_LOG_MAX_BYTES = 1_000_000
+CRON_LOG_BACKUPS = 2
+
+
+def program_path() -> str:
+    """The installed `credit-monitor` program this process belongs to."""
+    executable = Path(sys.argv[0]).resolve()
+    if executable.name == "credit-monitor":
+        return str(executable)
+    return shutil.which("credit-monitor") or str(Path(sys.executable).with_name("credit-monitor"))
+
+
+def needed_path(program: str | None = None) -> str:
+    """A PATH with only what the monitor runs: its own folder, tmux's, and the system ones."""
+    folders: list[str] = []
+    tmux = shutil.which("tmux")
+    for item in (str(Path(program or program_path()).parent), tmux and str(Path(tmux).parent)):
+        if item and item not in folders:
+            folders.append(item)
+    folders += [folder for folder in SYSTEM_PATH if folder not in folders]
+    return ":".join(folders)
+
+
+def rotate_log(
+    paths: Paths, max_bytes: int = CRON_LOG_MAX_BYTES, backups: int = CRON_LOG_BACKUPS
+) -> bool:
+    """Move `logs/cron.log` to `cron.log.1` (and so on) once it is over `max_bytes`.
+
+    The run that rotates still writes to the moved file (cron opened it already); the next run
+    starts a fresh one. True when it rotated. Never raises.
+    """
+    log = paths.logs_dir / "cron.log"
+    try:
+        if log.stat().st_size <= max_bytes:
+            return False
+        for index in range(backups - 1, 0, -1):
+            older = log.with_name(f"cron.log.{index}")
+            if older.exists():
+                os.replace(older, log.with_name(f"cron.log.{index + 1}"))
+        os.replace(log, log.with_name("cron.log.1"))
+    except OSError:
+        return False
+    return True
 
 
 def socket_path(socket: str | None, environ: Mapping[str, str] | None = None) -> str:
@@ -47,17 +92,14 @@ def entry_line(paths: Paths, socket: str | None, interval_minutes: float) -> str
     """The crontab line: every N minutes, with PATH, home and socket, output to the log."""
     minutes = max(1, math.ceil(interval_minutes))
     schedule = "* * * * *" if minutes == 1 else f"*/{minutes} * * * *"
-    executable = Path(sys.argv[0]).resolve()
-    program = (
-        str(executable)
-        if executable.name == "credit-monitor"
-        else shutil.which("credit-monitor") or str(Path(sys.executable).with_name("credit-monitor"))
-    )
+    program = program_path()
     env = [
-        f"PATH={_cron_quote(os.environ.get('PATH', '/usr/bin:/bin'))}",
+        f"PATH={_cron_quote(needed_path(program))}",
         f"CREDIT_MANAGEMENT_HOME={_cron_quote(str(paths.home))}",
         f"CREDIT_MONITOR_TMUX_SOCKET={_cron_quote(socket_path(socket))}",
     ]
+    if paths.config_file != paths.home / "config.toml":  # an installed copy's XDG config
+        env.append(f"CREDIT_MONITOR_CONFIG={_cron_quote(str(paths.config_file))}")
     log = _cron_quote(str(paths.logs_dir / "cron.log"))
     command = f"{_cron_quote(program)} run >> {log} 2>&1"
     return f"{schedule} {' '.join(env)} {command} {MARKER}"

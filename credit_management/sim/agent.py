@@ -55,6 +55,8 @@ class SimConfig:
     think: float = 0.2
     crash_after: int | None = None
     swallow_enters: int = 0  # messages whose first Enter is ignored; -1 means every message
+    # The limit falls on the next prompt, which is refused (not answered, then a banner).
+    refuse_at_limit: bool = False
 
     @property
     def style(self) -> str:
@@ -626,6 +628,7 @@ class Simulator:
         echo = ["", self.look.prompt + rows[0], *("  " + row for row in rows[1:])]
         reply = Reply(echo=[*before.lines, *echo], think=True)
         banner = Reply()
+        while_limited = self.limited
         if not self.limited and self.limit_armed and self.answered >= self.config.limit_after:
             self._hit_limit(now, banner)  # a further limit (--limit-again) met by this prompt
             result = "refused"
@@ -636,7 +639,8 @@ class Simulator:
             self.answered += 1
             reply.lines.append(f"{self.look.answer}Done: {paraphrase(prompt)}")
             result = "answered"
-            if self.limit_armed and self.answered >= self.config.limit_after:
+            at_limit = self.limit_armed and self.answered >= self.config.limit_after
+            if at_limit and not self.config.refuse_at_limit:
                 banner.lines.append("")
                 self._hit_limit(now, banner)
         prompt_record = self._record(
@@ -646,6 +650,8 @@ class Simulator:
             result=result,
             n=self.received,
             reset_at=iso(self.reset_at) if result == "refused" else None,
+            # Refused because the limit was already showing (not the prompt that hit it).
+            while_limited=while_limited,
         )
         reply.lines.extend(banner.lines)
         reply.records = [*before.records, prompt_record, *banner.records]

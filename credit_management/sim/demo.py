@@ -3,12 +3,15 @@
 `Demo` starts a private tmux server with an orchestrator and four simulated agents (Claude
 Code, Codex and Gemini at their limits, and a Claude that only talks about limits), hands them
 work with credit-aware sends and runs the real sweep; it renders the status table and the
-summary as text. `credit-monitor demo` (`make demo`) drives and prints it.
+summary as text. The agents' private HOME is set up as `integrate claude` does it, so their
+usage climbs in the table and the stops come from their own data. `credit-monitor demo`
+(`make demo`) drives and prints it.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import tempfile
 import time
@@ -24,13 +27,15 @@ from credit_management.clock import SystemClock
 from credit_management.credit_monitor import Supervisor
 from credit_management.errors import TmuxError
 from credit_management.messaging.send import send_or_queue
-from credit_management.models import Status
+from credit_management.models import AgentRecord, Status
+from credit_management.service.claude_settings import integrate
 from credit_management.store.config import load_settings
 from credit_management.store.journal import EventLog
 from credit_management.store.paths import Paths
 from credit_management.tmux.gateway import Tmux
 
 SESSION = "team"
+STRUCTURED = ("claude-hook", "claude-transcript", "codex-rollout", "claude-statusline")
 INTERVAL = 2.0
 DEADLINE = 100.0  # the loop; with start-up and the last sweep the demo stays under 2 min
 TASKS = (
@@ -54,10 +59,16 @@ class DemoAgent:
 
 
 AGENTS = (
-    DemoAgent("claude-api", ("--provider", "claude", "--limit-after", "1", "--reset-in", "20")),
+    # Claude Code set up with `integrate`: its banner names no reset, so the exact one comes
+    # from its StopFailure hook, statusline or transcript.
+    DemoAgent(
+        "claude-api",
+        ("--provider", "claude", "--limit-after", "3", "--reset-in", "20", "--reset-style", "none"),
+    ),
+    # Codex's banner says only "try again later": the reset comes from its rollout file.
     DemoAgent(
         "codex-ui",
-        ("--provider", "codex", "--limit-after", "2", "--reset-in", "25", "--reset-style", "clock"),
+        ("--provider", "codex", "--limit-after", "2", "--reset-in", "25", "--reset-style", "none"),
     ),
     DemoAgent(
         "gemini-docs",
@@ -96,6 +107,31 @@ def start_team(server: libtmux.Server, scratch: Path) -> dict[str, str]:
     return targets
 
 
+def integrate_private_home(scratch: Path, home: Path) -> Path:
+    """The agents' own HOME in the scratch folder, with Claude Code set up as
+    `credit-monitor integrate claude` does it; returns the settings file."""
+    agents_home = scratch / "agents-home"
+    agents_home.mkdir(exist_ok=True)
+    os.environ["HOME"] = str(agents_home)  # the tmux server and the agents inherit it
+    for name in ("CLAUDE_CONFIG_DIR", "CODEX_HOME"):
+        os.environ.pop(name, None)
+    program = shlex.join([sys.executable, "-m", "credit_management", "--home", str(home)])
+    settings = agents_home / ".claude" / "settings.json"
+    integrate(settings, program)
+    return settings
+
+
+def usage_text(record: AgentRecord) -> str:
+    """ "5h 66% (claude-statusline), out 14:20:05": the agent's own usage figures."""
+    five = record.usage.get("five_hour")
+    if not isinstance(five, dict):
+        return "-"
+    text = f"5h {float(five.get('used_percent', 0)):.0f}% ({five.get('source')})"
+    if record.predicted_exhaustion:
+        text += f", out {_clock(record.predicted_exhaustion)}"
+    return text
+
+
 def _checked(result: libtmux.common.tmux_cmd) -> None:
     if result.returncode != 0:
         raise TmuxError(f"tmux could not start the demo team: {' '.join(result.stderr)}")
@@ -108,7 +144,8 @@ def table(supervisor: Supervisor, started: float) -> str:
     lines = [
         f"credit-monitor demo, {time.monotonic() - started:5.1f}s "
         f"(state: {supervisor.paths.state_file})",
-        f"{'TARGET':<8} {'WINDOW':<13} {'STATUS':<16} {'RESUME IN':<10} {'HELD':<5} LAST SIGNAL",
+        f"{'TARGET':<8} {'WINDOW':<13} {'STATUS':<16} {'RESUME IN':<10} {'HELD':<5} "
+        f"{'USAGE':<36} LAST SIGNAL",
     ]
     for target in sorted(state.agents):
         record = state.agents[target]
@@ -120,7 +157,7 @@ def table(supervisor: Supervisor, started: float) -> str:
         signal = (record.last_signal or {}).get("message") or "-"
         lines.append(
             f"{target:<8} {record.window_name or '-':<13} {record.status.value:<16} "
-            f"{until:<10} {len(record.queued):<5} {signal[:60]}"
+            f"{until:<10} {len(record.queued):<5} {usage_text(record):<36} {signal[:50]}"
         )
     return "\n".join(lines)
 
@@ -136,10 +173,17 @@ def summary(log: EventLog, targets: dict[str, str]) -> tuple[list[str], bool]:
         paused = next((e["time"] for e in mine if e["event"] == "credit.exhausted"), None)
         resumed = next((e["time"] for e in mine if e["event"] == "credit.resolved"), None)
         held = sum(e["event"] == "message.queued" for e in mine)
+        stop = next((e for e in mine if e["event"] == "credit.exhausted"), {})
+        source = next((s for s in STRUCTURED if s in str(stop.get("evidence", ""))), "screen")
+        foresight = any(
+            e.get("kind") == "prediction" for e in mine if e["event"] == "credit.warning"
+        )
         delivered = sum(e["event"] == "message.delivered" for e in mine)
         lines.append(
             f"{target:<8} {agent.name:<13} paused at {_clock(paused):<8} resumed at "
             f"{_clock(resumed):<8} messages held {held}, delivered {delivered}"
+            + (f"; stop read from {source}" if paused else "")
+            + ("; exhaustion was predicted" if foresight else "")
         )
         ok &= (paused is not None and resumed is not None) if agent.limited else paused is None
     return lines, ok
@@ -163,6 +207,7 @@ class Demo:
         home = self.scratch / "home"
         home.mkdir()
         self.paths = Paths(home, "demo")
+        integrate_private_home(self.scratch, home)
         self.log = EventLog(self.paths.events_log)
         self.targets: dict[str, str] = {}
         self.rounds = 0
@@ -188,7 +233,10 @@ class Demo:
             for agent in AGENTS:
                 task = TASKS[self.rounds] if agent.limited else LOOKALIKE_TASK
                 s = self.supervisor
-                send_or_queue(s.store, self.log, s.tmux, s.clock, self.targets[agent.name], task)
+                # The monitor's courier: a limit met by the answer is read as the monitor reads
+                # it, the agents' own data included.
+                target = self.targets[agent.name]
+                send_or_queue(s.store, self.log, s.tmux, s.clock, target, task, courier=s.courier)
         self.rounds += 1
         self.supervisor.sweep()
         return table(self.supervisor, self.started)

@@ -33,6 +33,7 @@ from credit_management.sim.agent import (
     Simulator,
     prompt_box,
 )
+from credit_management.sim.publish import publisher_for
 
 POLL_SECONDS = 0.05
 BACKSPACE = ("\x7f", "\x08")
@@ -243,6 +244,7 @@ class Runner:
             else Screen(out)
         )
         self.exit_code: int | None = None
+        self.publisher = publisher_for(simulator.config)  # statusline, hooks, rollout files
 
     def _show(self, lines: list[str], status: str | None = None) -> None:
         # While the agent thinks, a menu its answer opens is not on screen yet.
@@ -251,6 +253,7 @@ class Runner:
 
     def _apply(self, reply: Reply) -> None:
         self.log.write(reply.records)
+        self.publisher.publish(reply.records)
         if reply.echo or reply.think:
             self._show(reply.echo, self.sim.look.thinking if reply.think else None)
         if reply.think and self.sim.config.think:
@@ -365,6 +368,7 @@ def run_simulator(
     finally:
         try:
             runner.screen.close()
+            runner.publisher.close()
             if saved is not None:
                 termios.tcsetattr(in_fd, termios.TCSADRAIN, saved)
         except (OSError, termios.error):

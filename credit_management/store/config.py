@@ -1,8 +1,10 @@
 """Settings: defaults, `<home>/config.toml`, environment variables and command options.
 
 Precedence, highest first: command options (`overrides`), environment, config.toml, defaults.
-`Settings.sources` says where each value came from. A bad value, an unknown key or a file that
-is not valid TOML is a ConfigError naming the key (or file and line) and the source.
+`Settings.sources` says where each value came from. A bad value (wrong type, out of its range)
+or a file that is not valid TOML is a ConfigError naming the key (or file and line), the source
+and the allowed range; an unknown key is a line in `Settings.warnings`. Every duration takes
+`90s`, `5m`, `1h`, `1d` or `1h30m`; a plain number is in the unit the key's name says.
 
 config.toml keys (all optional):
   watch                       list of fnmatch patterns for targets (`session:window_index`) or
@@ -18,6 +20,11 @@ config.toml keys (all optional):
   max_resume_attempts         failed resumes before asking a person (5)
   retry_backoff_minutes       first wait after a failed resume, doubled each time (15)
   attention_recheck_minutes   how often an agent needing attention is looked at again (30)
+  nudge                       nudge an agent left idle on a transient error (true)
+  stall_seconds               a transient error's screen unchanged this long after its retry
+                              instant is a stall (30)
+  nudge_message               what a stalled agent is sent (default "continue")
+  max_nudges                  nudges per error, 0 for none (2)
   cycle_hours                 length of the usage cycle when no reset was printed (5)
                               (env CLAUDE_CREDIT_CYCLE_HOURS)
   check_interval_minutes      minutes between sweeps of the watcher (5)
@@ -26,8 +33,8 @@ config.toml keys (all optional):
                               (env CLAUDE_CREDIT_WARNING_THRESHOLD)
   [[hooks]]                   events = ["credit.*"] (fnmatch patterns, default ["*"]);
                               command = ["notify-send", "x"] (an argument list) or
-                              url = "http://..." (POST JSON); timeout = 10 (seconds);
-                              retries = 2 (webhooks only)
+                              url = "http://..." (POST JSON); timeout_seconds = 10
+                              (1s-10m; old name `timeout`); retries = 2 (webhooks only)
 The orchestrator can also come from CREDIT_MONITOR_ORCHESTRATOR. `reset_times` and `timezone`
 stay in the state file, as in the original tool.
 """
@@ -37,6 +44,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import re
 import tomllib
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -61,7 +69,10 @@ ENV_VARS: dict[str, str] = {
 }
 SOURCE_DEFAULT = "default"
 SOURCE_OPTION = "command option"
-_HOOK_KEYS = ("events", "command", "url", "timeout", "retries")
+_HOOK_KEYS = ("events", "command", "url", "timeout_seconds", "retries")
+# Old key names still read, each the same as its new name.
+_HOOK_ALIASES = {"timeout": "timeout_seconds"}
+HOOK_TIMEOUT_RANGE = (1.0, 600.0)
 
 
 @dataclass(frozen=True)
@@ -83,9 +94,15 @@ class Settings:
     max_resume_attempts: int = 5
     retry_backoff_minutes: float = 15.0
     attention_recheck_minutes: float = 30.0
+    nudge: bool = True
+    stall_seconds: float = 30.0
+    nudge_message: str = "continue"
+    max_nudges: int = 2
     hooks: tuple[HookSpec, ...] = ()
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     config_file: Path | None = field(default=None, compare=False)
+    # Things worth a look that do not stop a run (unknown keys), one line each.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def values(self) -> dict[str, Any]:
         """Every setting as plain JSON values (hooks as dicts), in declaration order."""
@@ -102,46 +119,129 @@ class Settings:
 
 def setting_names() -> list[str]:
     """The names of every setting (the keys allowed in config.toml)."""
-    return [item.name for item in fields(Settings) if item.name not in ("sources", "config_file")]
+    hidden = ("sources", "config_file", "warnings")
+    return [item.name for item in fields(Settings) if item.name not in hidden]
 
 
 # --- value checkers: each takes the raw value and returns the typed one or raises ValueError ---
 
+MINUTE = 60.0
+HOUR = 3600.0
+DAY = 86400.0
+# A duration's unit letter -> seconds; a plain number is read in the setting's own unit.
+_UNIT_SECONDS = {"s": 1.0, "m": MINUTE, "h": HOUR, "d": DAY}
+_UNIT_WORDS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+_UNIT_ALIASES = {
+    **{word: "s" for word in ("s", "sec", "secs", "second", "seconds")},
+    **{word: "m" for word in ("m", "min", "mins", "minute", "minutes")},
+    **{word: "h" for word in ("h", "hr", "hrs", "hour", "hours")},
+    **{word: "d" for word in ("d", "day", "days")},
+}
+_DURATION_PART = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)")
 
-def _number(raw: object, *, allow_zero: bool) -> float:
+Checker = tuple[Callable[[object], Any], str]
+
+
+def parse_duration(raw: object, unit: str = "s") -> float:
+    """Seconds in `raw`: "90s", "5m", "1h", "1d", "1h30m", or a plain number of `unit`s.
+
+    Raises ValueError for anything else (booleans, negatives, nan, infinities, empty text).
+    """
+    scale = _UNIT_SECONDS[unit]
     if isinstance(raw, bool):
-        raise ValueError
+        raise ValueError("not a duration")
     if isinstance(raw, int | float):
-        value = float(raw)
+        seconds = float(raw) * scale
     elif isinstance(raw, str):
-        value = float(raw.strip())
+        text = raw.strip().lower()
+        if len(text) > 64:
+            raise ValueError("not a duration")
+        try:
+            seconds = float(text) * scale
+        except ValueError:
+            seconds = _parse_units(text)
     else:
-        raise ValueError
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError
-    return value
+        raise ValueError("not a duration")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError("not a duration")
+    return seconds
 
 
-def _positive(raw: object) -> float:
-    return _number(raw, allow_zero=False)
+def _parse_units(text: str) -> float:
+    total, position = 0.0, 0
+    while position < len(text):
+        match = _DURATION_PART.match(text, position)
+        if match is None or match.group(2) not in _UNIT_ALIASES:
+            raise ValueError("not a duration")
+        total += float(match.group(1)) * _UNIT_SECONDS[_UNIT_ALIASES[match.group(2)]]
+        position = match.end()
+        while position < len(text) and text[position] == " ":
+            position += 1
+    if position == 0:
+        raise ValueError("not a duration")
+    return total
 
 
-def _non_negative(raw: object) -> float:
-    return _number(raw, allow_zero=True)
+def span_text(seconds: float) -> str:
+    """A bound as people write it: 0s, 10s, 5m, 1h, 1d (the largest whole unit)."""
+    for letter in ("d", "h", "m"):
+        scale = _UNIT_SECONDS[letter]
+        if seconds >= scale and seconds % scale == 0:
+            return f"{seconds / scale:g}{letter}"
+    return f"{seconds:g}s"
 
 
-def _positive_int(raw: object) -> int:
-    if isinstance(raw, bool):
-        raise ValueError
-    if isinstance(raw, int):
-        value = raw
-    elif isinstance(raw, str) and raw.strip().lstrip("+").isdigit():
-        value = int(raw.strip())
-    else:
-        raise ValueError
-    if value <= 0:
-        raise ValueError
-    return value
+def duration(unit: str, low: float, high: float) -> Checker:
+    """The checker of a duration setting kept in `unit` ("s", "m" or "h"), bounded in seconds.
+
+    Declare a new duration setting as `"name_seconds": duration("s", 0, DAY)`.
+    """
+    scale = _UNIT_SECONDS[unit]
+
+    def check(raw: object) -> float:
+        seconds = parse_duration(raw, unit)
+        if not low <= seconds <= high:
+            raise ValueError("out of range")
+        return seconds / scale
+
+    expected = (
+        f"a duration from {span_text(low)} to {span_text(high)} "
+        f"(90s, 5m, 1h; a plain number is {_UNIT_WORDS[unit]})"
+    )
+    return check, expected
+
+
+def whole(low: int, high: int) -> Checker:
+    """The checker of a whole-number setting from `low` to `high`."""
+
+    def check(raw: object) -> int:
+        if isinstance(raw, bool):
+            raise ValueError("not a whole number")
+        if isinstance(raw, int):
+            value = raw
+        elif isinstance(raw, str) and raw.strip().lstrip("+").isdigit() and len(raw) < 20:
+            value = int(raw.strip())
+        else:
+            raise ValueError("not a whole number")
+        if not low <= value <= high:
+            raise ValueError("out of range")
+        return value
+
+    return check, f"a whole number from {low} to {high}"
+
+
+def number(low: float, high: float) -> Checker:
+    """The checker of a plain (unitless) number from `low` to `high`."""
+
+    def check(raw: object) -> float:
+        if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+            raise ValueError("not a number")
+        value = float(raw.strip() if isinstance(raw, str) else raw)
+        if not math.isfinite(value) or not low <= value <= high:
+            raise ValueError("out of range")
+        return value
+
+    return check, f"a number from {low:g} to {high:g}"
 
 
 def _patterns(raw: object) -> tuple[str, ...]:
@@ -164,6 +264,23 @@ def _text(raw: object) -> str:
     return raw
 
 
+def _optional_text(raw: object) -> str:
+    """A single line of text, or "" for none (the resume message is optional)."""
+    if isinstance(raw, str) and not raw.strip():
+        return ""
+    return _text(raw)
+
+
+def _flag(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in ("true", "yes", "on", "1"):
+        return True
+    if isinstance(raw, str) and raw.strip().lower() in ("false", "no", "off", "0"):
+        return False
+    raise ValueError("not true or false")
+
+
 def _optional_target(raw: object) -> str | None:
     if raw is None:
         return None
@@ -177,22 +294,27 @@ def _optional_target(raw: object) -> str | None:
     return stripped
 
 
-_CHECKERS: dict[str, tuple[Callable[[object], Any], str]] = {
-    "cycle_hours": (_positive, "a positive number"),
-    "check_interval_minutes": (_positive, "a positive number"),
-    "warning_threshold_minutes": (_non_negative, "a number, 0 or more"),
+# Every numeric setting has a range; a new one is declared with `duration`, `whole` or `number`.
+_CHECKERS: dict[str, Checker] = {
+    "cycle_hours": duration("h", MINUTE, 7 * DAY),
+    "check_interval_minutes": duration("m", 10, DAY),
+    "warning_threshold_minutes": duration("m", 0, DAY),
     "watch": (_patterns, "a list of non-empty patterns"),
     "ignore": (_patterns, "a list of non-empty patterns"),
     "orchestrator": (_optional_target, "a target such as 'main:0', or empty"),
     "test_message": (_text, "a non-empty single line of text"),
-    "resume_message": (_text, "a non-empty single line of text"),
+    "resume_message": (_optional_text, 'a single line of text ("" sends none)'),
     "model_switch_message": (_text, "a non-empty single line of text"),
-    "resume_margin_seconds": (_non_negative, "a number, 0 or more"),
-    "verify_timeout_seconds": (_positive, "a positive number"),
-    "confirm_seconds": (_non_negative, "a number, 0 or more"),
-    "max_resume_attempts": (_positive_int, "a positive whole number"),
-    "retry_backoff_minutes": (_positive, "a positive number"),
-    "attention_recheck_minutes": (_positive, "a positive number"),
+    "resume_margin_seconds": duration("s", 0, DAY),
+    "verify_timeout_seconds": duration("s", 1, HOUR),
+    "confirm_seconds": duration("s", 0, MINUTE),
+    "max_resume_attempts": whole(1, 100),
+    "retry_backoff_minutes": duration("m", 10, DAY),
+    "attention_recheck_minutes": duration("m", 10, DAY),
+    "nudge": (_flag, "true or false"),
+    "stall_seconds": duration("s", 1, DAY),
+    "nudge_message": (_text, "a non-empty single line of text"),
+    "max_nudges": whole(0, 20),
 }
 
 
@@ -212,9 +334,13 @@ def _toml_repr(raw: object) -> str:
 
 
 def _unknown_key(key: str, allowed: list[str] | tuple[str, ...], where: str) -> ConfigError:
+    return ConfigError(_unknown_key_text(key, allowed, where))
+
+
+def _unknown_key_text(key: str, allowed: list[str] | tuple[str, ...], where: str) -> str:
     close = difflib.get_close_matches(key, allowed, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return ConfigError(f"{where}: unknown key {key!r}{hint}")
+    return f"{where}: unknown key {key!r}{hint}"
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -232,9 +358,11 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
 
 
-def _read_hooks(raw: object, path: Path) -> tuple[HookSpec, ...]:
+def _read_hooks(raw: object, path: Path, warnings: list[str]) -> tuple[HookSpec, ...]:
     if not isinstance(raw, list):
         raise ConfigError(f"{path}: hooks must be an array of tables ([[hooks]])")
     specs = []
@@ -242,9 +370,11 @@ def _read_hooks(raw: object, path: Path) -> tuple[HookSpec, ...]:
         where = f"{path}: hooks #{number}"
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: must be a table ([[hooks]])")
+        table = {_HOOK_ALIASES.get(key, key): value for key, value in table.items()}
         for key in table:
             if key not in _HOOK_KEYS:
-                raise _unknown_key(key, _HOOK_KEYS, where)
+                known = (*_HOOK_KEYS, *_HOOK_ALIASES)
+                warnings.append(_unknown_key_text(key, known, where) + "; ignored")
         events = table.get("events", ["*"])
         if isinstance(events, str):
             events = [events]
@@ -272,13 +402,14 @@ def _read_hooks(raw: object, path: Path) -> tuple[HookSpec, ...]:
             parsed = urllib.parse.urlparse(url) if isinstance(url, str) else None
             if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
                 raise ConfigError(f"{where}: url must be an http:// or https:// URL, got {url!r}")
-        timeout = table.get("timeout", HOOK_DEFAULT_TIMEOUT)
+        timeout = table.get("timeout_seconds", HOOK_DEFAULT_TIMEOUT)
         retries = table.get("retries", HOOK_DEFAULT_RETRIES)
+        check_timeout, expected = duration("s", *HOOK_TIMEOUT_RANGE)
         try:
-            timeout_value = _positive(timeout)
+            timeout_value = check_timeout(timeout)
         except ValueError:
             raise ConfigError(
-                f"{where}: timeout must be a positive number of seconds, got {timeout!r}"
+                f"{where}: timeout_seconds must be {expected}, got {_toml_repr(timeout)!r}"
             ) from None
         if not isinstance(retries, int) or isinstance(retries, bool) or not 0 <= retries <= 10:
             raise ConfigError(f"{where}: retries must be a whole number 0-10, got {retries!r}")
@@ -306,12 +437,14 @@ def load_settings(
     document = _read_file(path)
     values: dict[str, Any] = {}
     sources: dict[str, str] = {name: SOURCE_DEFAULT for name in names}
+    warnings: list[str] = []
 
     for key, raw in document.items():
         if key not in names:
-            raise _unknown_key(key, names, str(path))
+            warnings.append(_unknown_key_text(key, names, str(path)) + "; ignored")
+            continue
         if key == "hooks":
-            values["hooks"] = _read_hooks(raw, path)
+            values["hooks"] = _read_hooks(raw, path, warnings)
         else:
             values[key] = _check(key, raw, key, str(path))
         sources[key] = str(path)
@@ -331,4 +464,4 @@ def load_settings(
         values[key] = _check(key, raw, key, SOURCE_OPTION)
         sources[key] = SOURCE_OPTION
 
-    return Settings(**values, sources=sources, config_file=path)
+    return Settings(**values, sources=sources, config_file=path, warnings=tuple(warnings))

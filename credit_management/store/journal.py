@@ -3,6 +3,10 @@
 Appends are whole lines (one `os.write` on an `O_APPEND` descriptor, so concurrent writers never
 interleave), the file rotates by size (`credit_events.log.1`, `.2`, ...) under a lock, and
 reading skips a line that is torn or not JSON instead of failing. Nothing here decides anything.
+
+The log is also the state file's journal: `state.snapshot` (the whole state) and
+`state.changed` (what one save changed) lines let `store.rebuild` recreate a lost state file.
+They are read back only by `read_journal`; `read` leaves them out.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from credit_management.store.locks import file_lock
 EVENT_NAMES: tuple[str, ...] = (
     "credit.exhausted",
     "credit.warning",
+    "credit.resume_soon",
     "credit.resolved",
     "agent.paused",
     "agent.resumed",
@@ -34,15 +39,22 @@ EVENT_NAMES: tuple[str, ...] = (
     "agent.needs_attention",
     "agent.auto_resume",
     "agent.model_switch",
+    "agent.nudged",
     "hook.failed",
     "message.queued",
     "message.delivered",
     "message.unconfirmed",
+    "message.requeued",
     "message.dropped",
+    "queue.stalled",
+    "orchestrator.unreachable",
     "schedule.added",
     "schedule.delivered",
     "schedule.cancelled",
+    "state.corrupt",
 )
+# The journal's own lines: not events a person or a hook wants, so `read` skips them.
+JOURNAL_EVENTS = frozenset({"state.snapshot", "state.changed"})
 # Logging must never stall the monitor: after this long the line is written without the lock
 # (it is still whole; only rotation is skipped).
 _LOCK_WAIT_SECONDS = 5.0
@@ -86,8 +98,26 @@ class EventLog:
 
     def read(self, target: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """Events oldest-first (rotated files included), optionally for one target, last N."""
-        files = [self.rotated(index) for index in range(self.backups, 0, -1)] + [self.path]
         events: list[dict[str, Any]] = []
+        for record in self._records()[0]:
+            if record["event"] in JOURNAL_EVENTS:
+                continue
+            if target is not None and record.get("target") != target:
+                continue
+            events.append(record)
+        if limit is not None:
+            events = events[-limit:] if limit > 0 else []
+        return events
+
+    def read_journal(self) -> tuple[list[dict[str, Any]], int]:
+        """Every record oldest-first, journal lines included, and how many lines could not be
+        read (torn, not JSON, not an event): those are skipped, never fatal."""
+        return self._records()
+
+    def _records(self) -> tuple[list[dict[str, Any]], int]:
+        files = [self.rotated(index) for index in range(self.backups, 0, -1)] + [self.path]
+        records: list[dict[str, Any]] = []
+        skipped = 0
         for path in files:
             try:
                 raw = path.read_bytes()
@@ -98,13 +128,10 @@ class EventLog:
             for line in raw.decode("utf-8", "replace").splitlines():
                 record = _parse_line(line)
                 if record is None:
+                    skipped += bool(line.strip())
                     continue
-                if target is not None and record.get("target") != target:
-                    continue
-                events.append(record)
-        if limit is not None:
-            events = events[-limit:] if limit > 0 else []
-        return events
+                records.append(record)
+        return records, skipped
 
     def _write_line(self, data: bytes) -> None:
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
@@ -150,7 +177,7 @@ def _parse_line(line: str) -> dict[str, Any] | None:
         return None
     try:
         record = json.loads(line)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # torn, or nested beyond reason
         return None
     if not isinstance(record, dict) or not isinstance(record.get("event"), str):
         return None

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 POLL_SECONDS = 0.01
+TYPISTS_DIR = "typists"  # under the data folder: one lock file per pane typed into
 
 
 @dataclass(frozen=True)
@@ -72,3 +73,20 @@ def file_lock(path: Path, wait: float) -> Iterator[FileLock]:
                 fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def typist_lock_path(data_dir: Path, pane_id: str) -> Path:
+    """The lock file of one pane: every process that types into it takes this lock first."""
+    name = "".join(char if char.isalnum() else "_" for char in pane_id.lstrip("%"))
+    return data_dir / TYPISTS_DIR / f"pane-{name}.lock"
+
+
+@contextlib.contextmanager
+def typist_lock(data_dir: Path, pane_id: str, wait: float) -> Iterator[FileLock]:
+    """The per-pane typist lock, held for a whole type-Enter-verify step, so two processes
+    (a `send` and the watcher) never type into one input box at once. Yields as `file_lock`
+    does; the winner is recorded as the holder."""
+    with file_lock(typist_lock_path(data_dir, pane_id), wait) as lock:
+        if lock.locked:
+            lock.write_owner()
+        yield lock

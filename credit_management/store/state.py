@@ -3,8 +3,10 @@
 Owns the on-disk schema (the seed's `reset_times`, `timezone` and `agents` keyed
 `session:window_index`, plus `version`, `schedules` and `alerts`), the exclusive lock every
 change takes, the atomic write that survives `kill -9`, and the rule that a corrupt or
-unknown-version file is backed up and reported, never silently replaced. Also owns the run lock
-that keeps two monitor runs from acting at once.
+unknown-version file is backed up and reported, never silently replaced. Every save is also
+journaled (`state.changed`, and a `state.snapshot` at the head of each journal file) so that
+`store.rebuild` can recreate a lost file, and wakes a listening watcher (`store.wakeup`). Also
+owns the run lock that keeps two monitor runs from acting at once.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from credit_management.clock import Clock, SystemClock
+from credit_management.detect.resets import get_zone
 from credit_management.errors import LockBusy, StateError
 from credit_management.models import (
     HISTORY_LIMIT,
@@ -30,6 +33,8 @@ from credit_management.models import (
     Status,
     iso,
 )
+from credit_management.store import wakeup
+from credit_management.store.journal import EventLog
 from credit_management.store.locks import file_lock
 from credit_management.store.paths import Paths
 
@@ -60,6 +65,20 @@ _INSTANT_FIELDS = tuple(
 _LEGACY_STATUSES = {"warning": Status.ACTIVE, "unknown": Status.ACTIVE}
 
 _Item = TypeVar("_Item")
+# Agent fields that change on every look and are not needed to rebuild the state: a save that
+# changes only these is not journaled.
+_UNJOURNALED = ("history", "last_seen", "last_signal")
+SNAPSHOT_MARK = "journal.snapshot"  # which journal file already holds a snapshot (dev:inode)
+
+
+class StateCorrupt(StateError):
+    """The state file cannot be read as a state (not a future version): a rebuild from the
+    journal repairs it. `backup` is where the bad bytes were copied."""
+
+    def __init__(self, message: str, backup: Path, reason: str) -> None:
+        super().__init__(message)
+        self.backup = backup
+        self.reason = reason
 
 
 @dataclass
@@ -172,6 +191,21 @@ def _is_clock_time(text: str) -> bool:
         and 0 <= int(hours) <= 23
         and 0 <= int(minutes) <= 59
     )
+
+
+def _check_zone(name: str, path: Path) -> None:
+    """A zone the reset slots cannot be read in is an error for every command, at load (the
+    file itself is fine: no backup, no rebuild)."""
+    try:
+        ZoneInfo(name)
+        return
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        pass
+    if get_zone(name) is None:
+        raise StateError(
+            f"state file {path}: timezone {name[:80]!r} is not a zone this machine knows; "
+            "set an IANA name such as 'Europe/Lisbon' or 'UTC'"
+        )
 
 
 def _zone_or_utc(name: str) -> tzinfo:
@@ -293,13 +327,23 @@ class StateStore:
 
     def _decode(self, raw: bytes) -> State:
         try:
-            return State.from_dict(json.loads(raw.decode("utf-8")))
+            state = State.from_dict(json.loads(raw.decode("utf-8")))
+            _check_zone(state.timezone, self.path)
+            return state
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
             reason = _short_reason(error)
             backup = self._backup(raw)
-            raise StateError(
+            if _future_version(raw):
+                raise StateError(
+                    f"state file {self.path} is unusable ({reason}); left untouched, "
+                    f"copy saved as {backup}; upgrade credit-monitor to read it"
+                ) from error
+            raise StateCorrupt(
                 f"state file {self.path} is unusable ({reason}); left untouched, "
-                f"copy saved as {backup}; fix or move it away to start fresh"
+                f"copy saved as {backup}; `credit-monitor state rebuild` repairs it "
+                "from the journal",
+                backup,
+                reason,
             ) from error
 
     @contextlib.contextmanager
@@ -309,10 +353,51 @@ class StateStore:
             self._remove_stale_temps()
             before = self._read_raw()
             state = State() if before is None else self._decode(before)
+            start = journal_view(state)
             yield state
             after = encode_state(state)
             if after != before:
                 self._write(after)
+                self.journal(start, state)
+                wakeup.notify(self.paths)
+
+    def keep_aside(self) -> Path | None:
+        """Copy the file's bytes to a `.corrupt-<UTC time>` backup (None when absent)."""
+        raw = self._read_raw()
+        return self._backup(raw) if raw is not None else None
+
+    def replace(self, state: State) -> None:
+        """Write `state` over whatever the file holds (a rebuild), under the lock, journaled
+        as a fresh snapshot."""
+        with self._locked(10.0):
+            self._remove_stale_temps()
+            self._write(encode_state(state))
+            self.journal(None, state, snapshot=True)
+            wakeup.notify(self.paths)
+
+    def journal(
+        self, before: dict[str, Any] | None, state: State, *, snapshot: bool = False
+    ) -> None:
+        """Append what this save changed (or the whole state) to the journal; best effort,
+        as the state file itself is already safely written."""
+        log = EventLog(self.paths.events_log)
+        after = journal_view(state)
+        now = self._clock.now()
+        mark = self.paths.data_dir / SNAPSHOT_MARK
+        with contextlib.suppress(StateError, OSError, ValueError):
+            identity = _file_identity(log.path)
+            if not snapshot:
+                try:
+                    snapshot = mark.read_text(encoding="ascii").strip() != identity
+                except FileNotFoundError:
+                    snapshot = True
+            if snapshot or before is None:
+                log.append("state.snapshot", now=now, state=after)
+                mark.write_text(_file_identity(log.path) + "\n", encoding="ascii")
+                return
+            changes = journal_changes(before, after)
+            if changes:
+                log.append("state.changed", now=now, **changes)
 
     @contextlib.contextmanager
     def _locked(self, timeout: float) -> Iterator[None]:
@@ -386,6 +471,55 @@ class StateStore:
         finally:
             os.close(fd)
         return backup
+
+
+def journal_view(state: State) -> dict[str, Any]:
+    """The state as journaled: the whole document less what changes on every look."""
+    document = state.to_dict()
+    document["agents"] = {
+        target: {key: value for key, value in record.items() if key not in _UNJOURNALED}
+        for target, record in document["agents"].items()
+    }
+    return document
+
+
+def journal_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What a `state.changed` line carries: changed agents whole, removed agents, and the
+    changed top-level keys. Empty when nothing worth journaling changed."""
+    changes: dict[str, Any] = {}
+    old_agents, new_agents = before.get("agents", {}), after.get("agents", {})
+    changed = {
+        target: record for target, record in new_agents.items() if old_agents.get(target) != record
+    }
+    removed = sorted(set(old_agents) - set(new_agents))
+    top = {
+        key: value for key, value in after.items() if key != "agents" and before.get(key) != value
+    }
+    if changed:
+        changes["agents"] = changed
+    if removed:
+        changes["removed"] = removed
+    if top:
+        changes["top"] = top
+    return changes
+
+
+def _file_identity(path: Path) -> str:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return "none"
+    return f"{info.st_dev}:{info.st_ino}"
+
+
+def _future_version(raw: bytes) -> bool:
+    """Whether `raw` is a state written by a newer credit-monitor (never to be rebuilt over)."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return False
+    version = data.get("version") if isinstance(data, dict) else None
+    return isinstance(version, int) and not isinstance(version, bool) and version > CURRENT_VERSION
 
 
 def _short_reason(error: BaseException) -> str:

@@ -12,6 +12,7 @@ times when the agent swallowed it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from credit_management.clock import Clock
@@ -138,10 +139,14 @@ def deliver(
     retries: int = ENTER_RETRIES,
     settle: float = SETTLE_SECONDS,
     poll: float = POLL_SECONDS,
+    on_before: Callable[[str], None] | None = None,
+    on_typed: Callable[[InputRow], None] | None = None,
 ) -> Delivery:
     """Type `text`, press Enter alone, and confirm the agent took it; retry Enter if not.
 
     Control characters other than newline and tab raise InputError before anything is typed.
+    `on_before(capture)` runs just before the text is typed and `on_typed(probe)` just before
+    the first Enter, so a caller can record how far it got (and pick up after a crash).
     """
     check_message(text.replace("\r\n", "\n"))
     # Output still being drawn (an answer to the previous message) must not be mistaken for
@@ -149,6 +154,8 @@ def deliver(
     before = _settled(tmux, pane_id, clock, tmux.capture_pane(pane_id), QUIET_SECONDS, poll)
     if before is None:
         return Delivery(False, 0, "the pane closed before anything was typed")
+    if on_before is not None:
+        on_before(before)
     tmux.send_text(pane_id, text)
     pause = enter_pause(text)
     clock.sleep(pause)
@@ -156,6 +163,22 @@ def deliver(
     if typed is None:
         return Delivery(False, 0, "the pane closed before Enter was pressed")
     probe = InputRow.between(before, typed, text)
+    if on_typed is not None:
+        on_typed(probe)
+    return submit(tmux, pane_id, probe, clock, retries=retries, settle=settle, poll=poll)
+
+
+def submit(
+    tmux: Tmux,
+    pane_id: str,
+    probe: InputRow,
+    clock: Clock,
+    *,
+    retries: int = ENTER_RETRIES,
+    settle: float = SETTLE_SECONDS,
+    poll: float = POLL_SECONDS,
+) -> Delivery:
+    """Press Enter until the typed input leaves its row (`probe`), a bounded number of times."""
     presses = max(retries, 1)
     for press in range(1, presses + 1):
         tmux.send_enter(pane_id)
@@ -170,3 +193,16 @@ def deliver(
         f"the agent did not take it after {presses} Enter presses "
         "(the text may still be in its input box)",
     )
+
+
+def shows_typed(before: str, now: str, text: str) -> InputRow | None:
+    """After a crash between typing and Enter: the row where `text` sits unsubmitted in `now`
+    (compared with the pane `before` the typing), or None when it does not show there."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    if not lines:
+        return None
+    probe = InputRow.between(before, now, text)
+    if probe.row is None:
+        return None
+    tail = _squash(lines[-1])[-TAIL_CHARS:]
+    return probe if tail in _squash(_row(now.split("\n"), probe.row)) else None

@@ -11,16 +11,22 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from credit_management.clock import Clock, SystemClock
-from credit_management.errors import CreditError, InputError, StateError
-from credit_management.models import AgentRecord, Status, iso, parse_iso
+from credit_management.control.times import parse_user_time
+from credit_management.detect.resets import get_zone
+from credit_management.errors import CreditError, InputError, LockBusy, StateError
+from credit_management.messaging.delivery import LOCK_WAIT_SECONDS, NotAnAgent
+from credit_management.models import AgentRecord, Status, iso
 from credit_management.store.config import Settings
 from credit_management.store.journal import EventLog
+from credit_management.store.liveness import last_sweep
+from credit_management.store.locks import typist_lock
 from credit_management.store.paths import Paths
 from credit_management.store.state import State, StateStore
+from credit_management.tmux.foreground import refusal
 from credit_management.tmux.gateway import Tmux
 from credit_management.tmux.typist import deliver
 from credit_management.web import views
@@ -121,7 +127,9 @@ class Dashboard:
 
     def agents(self) -> dict[str, Any]:
         """GET /api/agents."""
-        return views.agents_payload(self.store.load(), self._clock.now(), self.jobs.running())
+        return views.agents_payload(
+            self.store.load(), self._clock.now(), self.jobs.running(), last_sweep(self.paths)
+        )
 
     def alerts(self) -> dict[str, Any]:
         """GET /api/credit-alerts: the unresolved alerts."""
@@ -179,6 +187,9 @@ class Dashboard:
         record = self._known(self.store.load(), target)
         refusal = _NOT_RESUMABLE.get(record.status)
         if refusal is not None:
+            since = record.resume_sent_at or record.since
+            if record.status is Status.RESUMING and since:
+                refusal = f"is already resuming: a resume is under way since {since}"
             raise ApiError(409, f"{target} {refusal}")
         supervisor = self._supervisor()
 
@@ -203,8 +214,8 @@ class Dashboard:
         reason = body.get("reason")
         if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
             raise InputError("reason must be a string of at most 500 characters")
-        until = _parse_until(body.get("until"))
         state = self.store.load()
+        until = _parse_until(body.get("until"), self._clock.now(), state.timezone)
         self._known(state, target)
         record = self._supervisor().pause(target, reason or "paused on the dashboard", until)
         alert = views.latest_alerts(self.store.load().alerts).get(target)
@@ -221,7 +232,14 @@ class Dashboard:
         tmux = Tmux(self.socket)
         pane = tmux.resolve_target(target)
         tmux.exit_copy_mode(pane.pane_id)
-        result = deliver(tmux, pane.pane_id, text, self._clock)
+        # The same per-pane typist lock and foreground check as every other typing path.
+        with typist_lock(self.paths.data_dir, pane.pane_id, LOCK_WAIT_SECONDS) as lock:
+            if not lock.locked:
+                raise LockBusy(f"another process is typing into {target}; try again")
+            problem = refusal(pane)
+            if problem is not None:
+                raise NotAnAgent(f"{problem}: nothing typed")
+            result = deliver(tmux, pane.pane_id, text, self._clock)
         self._log(
             "agent.model_switch",
             target,
@@ -238,15 +256,10 @@ class Dashboard:
             pass  # the change itself is done; a full disk must not turn it into an error
 
 
-def _parse_until(raw: object) -> datetime | None:
+def _parse_until(raw: object, now: datetime, zone_name: str) -> datetime | None:
+    """The pause's end as the CLI reads `--until`: in the future, else a 400."""
     if raw is None or raw == "":
         return None
-    if not isinstance(raw, str):
+    if not isinstance(raw, str) or len(raw) > 100:
         raise InputError("until must be an ISO 8601 instant with an offset")
-    try:
-        moment = parse_iso(raw)
-    except ValueError as error:
-        raise InputError(
-            f"until must be an ISO 8601 instant with an offset, not {raw!r}"
-        ) from error
-    return moment
+    return parse_user_time(raw, now, get_zone(zone_name) or UTC, what="until")

@@ -14,6 +14,7 @@ from typing import Any
 
 from credit_management.errors import InputError
 from credit_management.models import AgentRecord, Alert, iso, parse_iso
+from credit_management.store.liveness import Liveness
 from credit_management.store.state import State
 
 # The public contract of GET /api/credit-alerts: each alert has exactly these fields.
@@ -139,6 +140,9 @@ def agent_view(
         "last_seen": record.last_seen,
         "attempts": record.attempts,
         "queued": len(record.queued),
+        "usage": record.usage,
+        "cost_usd": record.cost_usd,
+        "predicted_exhaustion": record.predicted_exhaustion,
         "alert": None
         if alert is None
         else {
@@ -154,12 +158,18 @@ def agent_view(
 
 
 def agents_payload(
-    state: State, now: datetime, resume_running: Collection[str] = ()
+    state: State,
+    now: datetime,
+    resume_running: Collection[str] = (),
+    sweep: Liveness | None = None,
 ) -> dict[str, Any]:
-    """The body of GET /api/agents; `now` lets the page tick countdowns on the server's clock."""
+    """The body of GET /api/agents; `now` lets the page tick countdowns on the server's clock;
+    `last_sweep` (ISO 8601 or null) and `sweep_stale` say whether a monitor is running."""
     latest = latest_alerts(state.alerts)
     return {
         "now": iso(now),
+        "last_sweep": iso(sweep.time) if sweep else None,
+        "sweep_stale": sweep.stale(now) if sweep else None,
         "agents": [
             agent_view(target, state.agents[target], latest.get(target), target in resume_running)
             for target in sorted(state.agents, key=target_sort_key)

@@ -6,7 +6,6 @@
 (() => {
   const POLL_MS = 3000;
   const EVENT_LIMIT = 30;
-  const token = new URLSearchParams(window.location.search).get("token");
 
   const view = {
     agents: [],
@@ -27,7 +26,6 @@
 
   async function api(method, path, body) {
     const headers = { Accept: "application/json" };
-    if (token) headers.Authorization = "Bearer " + token;
     const init = { method, headers, cache: "no-store" };
     if (body !== undefined) {
       headers["Content-Type"] = "application/json";
@@ -41,7 +39,9 @@
       data = null;
     }
     if (!response.ok) {
-      throw new Error((data && data.error) || `${response.status} ${response.statusText}`);
+      const error = new Error((data && data.error) || `${response.status} ${response.statusText}`);
+      error.status = response.status;
+      throw error;
     }
     return data;
   }
@@ -153,6 +153,30 @@
     return null;
   }
 
+  // Usage bars from the agent's own data (statusline, hooks, transcript, Codex rollout).
+  function appendUsage(cell, agent) {
+    const usage = agent.usage || {};
+    for (const [name, label] of [["five_hour", "5h"], ["seven_day", "7d"]]) {
+      const window = usage[name];
+      if (!window || typeof window.used_percent !== "number") continue;
+      const used = Math.max(0, Math.min(100, window.used_percent));
+      const bar = el("div", "usage");
+      bar.title = `${label} ${window.used_percent.toFixed(0)}% used` +
+        (window.resets_at ? `, resets ${formatLocal(window.resets_at)}` : "") +
+        ` (${window.source})`;
+      bar.appendChild(el("span", "usage-label", `${label} ${used.toFixed(0)}%`));
+      const track = el("span", "usage-track");
+      const fill = el("span", used >= 95 ? "usage-fill high" : used >= 80 ? "usage-fill warn" : "usage-fill");
+      fill.style.width = `${used}%`;
+      track.appendChild(fill);
+      bar.appendChild(track);
+      cell.appendChild(bar);
+    }
+    if (agent.predicted_exhaustion) {
+      cell.appendChild(el("div", "usage-note", `runs out ${formatLocal(agent.predicted_exhaustion)}`));
+    }
+  }
+
   function renderAgents() {
     const body = $("agent-rows");
     // Rows are rebuilt on every poll; keep keyboard focus on the same row's button.
@@ -165,7 +189,9 @@
       row.appendChild(el("td", "target", agent.target));
       row.appendChild(el("td", "window", agent.window_name || "—"));
       const provider = [agent.provider, agent.model].filter(Boolean).join(" · ");
-      row.appendChild(el("td", "provider", provider || "—"));
+      const providerCell = el("td", "provider", provider || "—");
+      appendUsage(providerCell, agent);
+      row.appendChild(providerCell);
       const statusCell = el("td");
       statusCell.appendChild(badge(agent.status));
       row.appendChild(statusCell);
@@ -462,14 +488,28 @@
     setConnection(`Updated ${new Date().toLocaleTimeString()}`, false);
   }
 
+  let signedOut = false;
+
   function refresh() {
     if (inFlight) return inFlight;
     clearTimeout(timer);
     inFlight = poll()
-      .catch((error) => setConnection(`Cannot reach the server: ${error.message}`, true))
+      .catch((error) => {
+        // The sign-in cookie is missing or from an earlier run: polling on will not help.
+        signedOut = error.status === 401 || error.status === 429;
+        if (signedOut) {
+          setConnection(
+            "Not signed in: open the address that `credit-monitor web` printed " +
+              "(it ends in ?token=…), then reload.",
+            true,
+          );
+        } else {
+          setConnection(`Cannot reach the server: ${error.message}`, true);
+        }
+      })
       .finally(() => {
         inFlight = null;
-        timer = setTimeout(refresh, POLL_MS);
+        if (!signedOut) timer = setTimeout(refresh, POLL_MS);
       });
     return inFlight;
   }

@@ -1,0 +1,96 @@
+"""What runs in front of a pane, and whether text may be typed into it.
+
+Nothing is ever typed into a shell (it would run the text as a command), an editor or a pager.
+tmux's `pane_current_command` names the leader of the pane's foreground process group: Claude
+Code shows as `node`, `claude` or a version number, a Python agent as `python3`. An agent started
+through a wrapper script (`bash run.sh`) leaves the wrapper shell as that leader, so when the
+leader is a shell the group's other members are read from /proc: an agent among them means the
+pane runs an agent after all. Where /proc cannot tell, the leader's name decides.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from credit_management.tmux.gateway import PaneInfo
+
+SHELLS = frozenset(
+    {"bash", "zsh", "sh", "dash", "fish", "ksh", "mksh", "tcsh", "csh", "nu", "login",
+     "xonsh", "elvish", "ash", "busybox", "pwsh", "rbash"}
+)  # fmt: skip
+EDITORS = frozenset({"vi", "vim", "nvim", "view", "vimdiff", "nano", "pico", "emacs", "micro",
+                     "joe", "mg", "ed", "kak", "helix", "hx"})  # fmt: skip
+PAGERS = frozenset({"less", "more", "most", "man", "pg", "w3m", "lynx"})
+PROC = Path("/proc")
+
+
+def _name(command: str) -> str:
+    """`-bash` (a login shell) and `/usr/bin/vim` read as `bash` and `vim`."""
+    return os.path.basename(command.strip().lstrip("-")).lower()
+
+
+def what_is(command: str) -> str | None:
+    """ "a shell", "an editor" or "a pager" for such a program, else None."""
+    name = _name(command)
+    if name in SHELLS:
+        return "a shell"
+    if name in EDITORS:
+        return "an editor"
+    if name in PAGERS:
+        return "a pager"
+    return None
+
+
+def _stat_fields(pid: int, proc: Path) -> list[str] | None:
+    try:
+        raw = (proc / str(pid) / "stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    # "pid (comm) state ppid pgrp session tty_nr tpgid ...": comm may hold spaces and ")".
+    head, _, rest = raw.rpartition(")")
+    if not head:
+        return None
+    comm = head.split("(", 1)[-1]
+    return [comm, *rest.split()]
+
+
+def group_commands(pane: PaneInfo, proc: Path = PROC) -> list[str] | None:
+    """The names of the processes in the pane's foreground process group, or None when /proc
+    does not say (another system, a pane whose process is gone)."""
+    fields = _stat_fields(pane.pid, proc) if pane.pid > 0 else None
+    if fields is None or len(fields) < 7:
+        return None
+    try:
+        foreground = int(fields[6])  # tpgid: the terminal's foreground process group
+    except ValueError:
+        return None
+    if foreground <= 0:
+        return None
+    names: list[str] = []
+    try:
+        entries = list(proc.iterdir())
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        stat = _stat_fields(int(entry.name), proc)
+        if stat is not None and len(stat) > 3 and stat[3] == str(foreground):
+            names.append(stat[0])
+    return names or None
+
+
+def refusal(pane: PaneInfo, proc: Path = PROC) -> str | None:
+    """Why nothing may be typed into `pane` now ("main:2 runs bash (a shell), not an agent"),
+    or None when an agent (or any other program) is in front."""
+    if pane.dead:
+        return f"{pane.target} is dead (its program exited)"
+    kind = what_is(pane.current_command)
+    if kind is None:
+        return None
+    if kind == "a shell":
+        members = group_commands(pane, proc)
+        if members is not None and any(what_is(name) is None for name in members):
+            return None  # an agent started by a wrapper script: the shell only waits for it
+    return f"{pane.target} runs {_name(pane.current_command)} ({kind}), not an agent"

@@ -1,0 +1,59 @@
+"""What each command path imports: cron's `run` loads nothing it does not use, and rich is
+loaded only by the live `watch` view (timings live in bench/bench_import.py, not here)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+NEVER_FOR_RUN = (
+    "rich",
+    "dateutil",
+    "pytz",
+    "libtmux",
+    "http.server",
+    "credit_management.web",
+    "credit_management.sim",
+    "credit_management.control",
+    "credit_management.cli.render",
+    "credit_management.cli.live",
+    "credit_management.cli.status",
+    "credit_management.cli.watch",
+    "credit_management.cli.history",
+)
+
+
+def loaded_after(statement: str) -> set[str]:
+    """Module names in a new interpreter after running `statement`."""
+    code = f"{statement}\nimport sys\nprint('\\n'.join(sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    return set(done.stdout.split())
+
+
+def unwanted(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
+
+
+def test_the_run_path_loads_only_what_a_sweep_needs() -> None:
+    modules = loaded_after(
+        "from credit_management.cli import cli\n"
+        "cli.get_command(None, 'run')"  # what `credit-monitor run` resolves before running
+    )
+    assert "credit_management.cli.run" in modules and "credit_management.credit_monitor" in modules
+    assert unwanted(modules, NEVER_FOR_RUN) == []
+
+
+@pytest.mark.parametrize(
+    "command", ["status", "health", "history", "queue", "estimate", "watch", "schedule"]
+)
+def test_plain_commands_do_not_load_rich(command: str) -> None:
+    modules = loaded_after(f"import credit_management.cli.{command}")
+    assert unwanted(modules, ("rich",)) == []
+
+
+def test_the_live_view_is_where_rich_comes_in() -> None:
+    assert "rich" in loaded_after("import credit_management.cli.live")

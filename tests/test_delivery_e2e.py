@@ -1,0 +1,173 @@
+"""Held messages are never lost, merged, reordered or doubled, end to end.
+
+A simulated Claude Code agent that refuses the prompt that hits its limit goes through two
+limit cycles on a real tmux server while 26 numbered messages are sent to it, one `send`
+process every 2-3 s, and a real `credit-monitor watch` process delivers what was held; the
+watcher is killed with `kill -9` in the middle of deliveries and started again. Every message
+must reach the agent exactly once as its own prompt, in order, and none may be typed while the
+agent shows its limit. The resets are a few real seconds, so the clock needs no shifting.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import TmuxTestServer
+from messaging_support import CLI, start_sim, supervisor
+from monitor_support import records
+
+from credit_management.clock import SystemClock
+from credit_management.models import Status
+from credit_management.store.journal import EventLog
+from credit_management.store.paths import Paths
+from credit_management.store.state import StateStore
+
+MESSAGES = 26
+LIMIT_AFTER = 10  # prompts answered per cycle; the next one is refused
+RESET_SECONDS = 6
+
+
+def _environ() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "CREDIT_MONITOR_DEBUG"}
+
+
+def _watcher(home: Path, server: TmuxTestServer, log: Path) -> subprocess.Popen[bytes]:
+    command = [str(CLI), "--home", str(home), "--socket", server.socket]
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [*command, "watch", "--interval", "1"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=_environ(),
+        )
+
+
+def _send(home: Path, server: TmuxTestServer, target: str, text: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [str(CLI), "--home", str(home), "--socket", server.socket, "send", "--json", target, text],
+        capture_output=True,
+        text=True,
+        env=_environ(),
+        timeout=120,
+        check=False,
+    )
+    result: dict[str, Any] = {"text": text, "code": done.returncode, "stderr": done.stderr}
+    if done.stdout.strip():
+        result.update(json.loads(done.stdout))
+    return result
+
+
+def _attempt_under_way(store: StateStore, target: str) -> str | None:
+    """The stage of a delivery recorded in the state file and not yet finished, if any."""
+    try:
+        record = store.load().agents.get(target)
+    except Exception:  # a half-written file cannot happen (atomic saves); be safe anyway
+        return None
+    if record is None:
+        return None
+    for message in record.queued:
+        if message.attempt is not None and message.source == "send":
+            return str(message.attempt.get("stage"))
+    return None
+
+
+@pytest.mark.timeout(300)
+def test_numbered_messages_through_two_limit_cycles_and_kill_9_arrive_once_in_order(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+) -> None:
+    agent_log = tmp_path / "agent.jsonl"
+    args = ["--provider", "claude", "--refuse-at-limit", "--limit-again", "--reset-style"]
+    args += ["epoch", "--limit-after", str(LIMIT_AFTER), "--reset-in", str(RESET_SECONDS)]
+    agent = start_sim(tmux_server, "worker", args, agent_log)
+    # Writes the config every `credit-monitor` process here reads (margin 1 s, short checks).
+    supervisor(
+        isolated_home, tmux_server, SystemClock(environ={}),
+        resume_margin_seconds=1, verify_timeout_seconds=10, confirm_seconds=0.3,
+    )  # fmt: skip
+    store = StateStore(Paths(isolated_home, "--home"))
+    watch_log = tmp_path / "watch.log"
+    watcher = _watcher(isolated_home, tmux_server, watch_log)
+
+    texts = [f"task {n} for worker" for n in range(1, MESSAGES + 1)]
+    results: list[dict[str, Any]] = []
+    rng = random.Random(17)
+
+    def sender() -> None:
+        for text in texts:  # one every 2-3 s, start to start
+            started = time.monotonic()
+            results.append(_send(isolated_home, tmux_server, agent, text))
+            time.sleep(max(0.0, started + rng.uniform(2.0, 3.0) - time.monotonic()))
+
+    thread = threading.Thread(target=sender, daemon=True)
+    thread.start()
+    kills: list[str] = []
+    try:
+        # Kill the watcher in the middle of a delivery of held messages, twice, and start it
+        # again each time.
+        deadline = time.monotonic() + 240
+        while (thread.is_alive() or len(_answered(agent_log)) < MESSAGES) and (
+            time.monotonic() < deadline
+        ):
+            stage = _attempt_under_way(store, agent)
+            if stage is not None and len(kills) < 2 and _typist_is(watcher, isolated_home):
+                watcher.send_signal(signal.SIGKILL)
+                watcher.wait()
+                kills.append(stage)
+                watcher = _watcher(isolated_home, tmux_server, watch_log)
+            time.sleep(0.02)
+        thread.join(timeout=60)
+    finally:
+        watcher.send_signal(signal.SIGKILL)
+        watcher.wait()
+
+    prompts = [r for r in records(agent_log) if r["event"] == "prompt"]
+    numbered = [r for r in prompts if r["prompt"] in texts]
+    answered = [r["prompt"] for r in numbered if r["result"] == "answered"]
+    context = (
+        f"kills={kills}\nresults={json.dumps(results, indent=1)}\n"
+        f"prompts={[(r['prompt'], r['result']) for r in prompts]}\n{watch_log.read_text()}"
+    )
+    # Each message exactly once, in order, each its own prompt (no two texts in one box).
+    assert answered == texts, context
+    assert all(r["prompt"] in texts or "task" not in r["prompt"] for r in prompts), context
+    # Refused only as the prompt that hit a limit, never typed while the limit showed.
+    refused = [r for r in numbered if r["result"] == "refused"]
+    assert [r["while_limited"] for r in refused] == [False, False], context
+    assert sum(r["event"] == "limit" for r in records(agent_log)) == 2, context
+    # Every send reported what it did, and none failed.
+    assert len(results) == MESSAGES
+    assert {r["result"] for r in results} <= {"delivered", "queued", "requeued"}, context
+    assert all(r["code"] == 0 for r in results), context
+    assert len(kills) == 2, context  # the watcher really died mid-delivery
+    record = store.load().agents[agent]
+    assert record.status is Status.ACTIVE and record.queued == [], context
+    events = EventLog(Paths(isolated_home, "--home").events_log).read(target=agent)
+    delivered = [e["id"] for e in events if e["event"] == "message.delivered"]
+    assert len(delivered) == len(set(delivered)), context
+
+
+def _answered(log: Path) -> list[str]:
+    return [
+        r["prompt"] for r in records(log) if r["event"] == "prompt" and r["result"] == "answered"
+    ]
+
+
+def _typist_is(process: subprocess.Popen[bytes], home: Path) -> bool:
+    """Whether `process` holds a pane's typist lock now (the delivery is the watcher's)."""
+    folder = home / "data" / "typists"
+    for lock in folder.glob("*.lock") if folder.is_dir() else ():
+        try:
+            if lock.read_text().strip() == str(process.pid):
+                return True
+        except OSError:
+            continue
+    return False

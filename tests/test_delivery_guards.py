@@ -1,0 +1,168 @@
+"""What `send` and the monitor look at before and after typing, on a real tmux server with
+simulated agents: the queue is first in first out, a visible stop keeps a message queued, a
+refusal puts it back at the head of the queue and stops the agent at once, and nothing is ever
+typed into a shell.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from conftest import TmuxTestServer
+from messaging_support import invoke, run_cli, start_sim, supervisor
+from monitor_support import prompts, records
+
+from credit_management.clock import SystemClock
+from credit_management.models import Status
+from credit_management.store.journal import EventLog
+from credit_management.store.paths import Paths
+from credit_management.store.state import StateStore
+
+REFUSING = ["--provider", "claude", "--refuse-at-limit", "--reset-style", "epoch"]
+
+
+def state_of(home: Path) -> StateStore:
+    return StateStore(Paths(home, "--home"))
+
+
+def events(home: Path, target: str) -> list[dict[str, object]]:
+    return EventLog(Paths(home, "--home").events_log).read(target=target)
+
+
+def test_a_refused_message_goes_back_to_the_head_and_the_agent_stops_at_once(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+) -> None:
+    log = tmp_path / "agent.jsonl"
+    agent = start_sim(tmux_server, "worker", [*REFUSING, "--limit-after", "1"], log)
+    supervisor(isolated_home, tmux_server, SystemClock(environ={}))  # writes config.toml
+
+    first = json.loads(invoke(isolated_home, tmux_server, "send", "--json", agent, "one").output)
+    assert first["result"] == "delivered" and first["exit_code"] == 0
+
+    second = invoke(isolated_home, tmux_server, "send", "--json", agent, "two")
+    assert second.exit_code == 0, second.output
+    refused = json.loads(second.output)
+    assert refused["result"] == "requeued", refused
+    assert refused["until"] is not None  # the reset the banner printed
+    assert "Claude AI usage limit reached|" in refused["detail"]
+    # The agent got "two" once and refused it; the monitor knows at once, no sweep needed.
+    assert [(r["prompt"], r["result"]) for r in records(log) if r["event"] == "prompt"] == [
+        ("one", "answered"),
+        ("two", "refused"),
+    ]
+    record = state_of(isolated_home).load().agents[agent]
+    assert record.status is Status.EXHAUSTED
+    assert [m.text for m in record.queued] == ["two"]
+    assert record.queued[0].attempt is None
+
+    # A newer message queues behind it, and nothing more is typed into the refusing agent.
+    third = invoke(isolated_home, tmux_server, "send", agent, "three")
+    assert third.output.startswith(f"queued for {agent} (exhausted until "), third.output
+    assert [m.text for m in state_of(isolated_home).load().agents[agent].queued] == [
+        "two",
+        "three",
+    ]
+    assert prompts(log) == ["one", "two"]
+    names = [e["event"] for e in events(isolated_home, agent) if str(e["event"]).startswith("m")]
+    assert names == ["message.delivered", "message.requeued", "message.queued"]
+
+
+def test_a_banner_on_screen_keeps_the_message_queued_though_no_sweep_confirmed_it(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+) -> None:
+    log = tmp_path / "agent.jsonl"
+    agent = start_sim(
+        tmux_server, "worker", [*REFUSING, "--limit-after", "0", "--reset-in", "600"], log
+    )
+    tmux_server.wait_for_text(agent, "Claude AI usage limit reached|")
+    done = run_cli(isolated_home, tmux_server, "send", "--json", agent, "do the work")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["result"] == "queued"
+    assert result["reason"].startswith("a usage limit is on screen; it resets ")
+    assert result["until"] is not None and result["queue_position"] == 1
+    assert prompts(log) == []  # looked, not typed
+    assert [m.text for m in state_of(isolated_home).load().agents[agent].queued] == ["do the work"]
+
+
+def test_send_never_overtakes_held_messages(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+) -> None:
+    log = tmp_path / "agent.jsonl"
+    agent = start_sim(tmux_server, "worker", ["--provider", "claude", "--limit-after", "99"], log)
+    assert invoke(isolated_home, tmux_server, "pause", agent).exit_code == 0
+    for text in ("held 1", "held 2"):
+        assert invoke(isolated_home, tmux_server, "send", agent, text).output.startswith("queued")
+    # Back to work by hand, no monitor sweep yet: the held messages still wait.
+    with state_of(isolated_home).transaction() as state:
+        state.agents[agent].status = Status.ACTIVE
+    sent = invoke(isolated_home, tmux_server, "send", agent, "new one")
+    assert sent.exit_code == 0, sent.output
+    assert sent.output.splitlines() == [
+        "delivered 2 older held message(s) first",
+        f"delivered to {agent} (worker)",
+    ]
+    assert prompts(log) == ["held 1", "held 2", "new one"]  # each its own prompt, in order
+    assert state_of(isolated_home).load().agents[agent].queued == []
+
+
+def test_nothing_is_typed_into_a_shell_unless_forced(
+    tmux_server: TmuxTestServer, isolated_home: Path
+) -> None:
+    shell = tmux_server.new_window("main", "shell", ["bash", "--norc", "--noprofile"])
+    tmux_server.wait_for_text(shell, "bash-")
+    before = tmux_server.capture(shell)
+    done = run_cli(isolated_home, tmux_server, "send", shell, "echo typed-into-bash")
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"Error: {shell} runs bash (a shell), not an agent: nothing typed (--force types anyway)"
+    )
+    assert tmux_server.capture(shell) == before
+    assert not Path(isolated_home, "data", "credit_schedule.json").exists()
+
+    forced = run_cli(isolated_home, tmux_server, "send", "--force", shell, "echo typed-into-bash")
+    assert forced.returncode == 0, forced.stderr
+    tmux_server.wait_for_text(shell, "\ntyped-into-bash")
+
+
+def test_an_orchestrator_in_a_shell_gets_no_note_and_it_is_logged(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+) -> None:
+    shell = tmux_server.new_window("main", "orch", ["bash", "--norc", "--noprofile"])
+    tmux_server.wait_for_text(shell, "bash-")
+    before = tmux_server.capture(shell)
+    log = tmp_path / "worker.jsonl"
+    worker = start_sim(tmux_server, "worker", [*REFUSING, "--limit-after", "0"], log)
+    tmux_server.wait_for_text(worker, "Claude AI usage limit reached|")
+    monitor = supervisor(
+        isolated_home, tmux_server, SystemClock(environ={}), orchestrator=shell, ignore=[shell]
+    )
+    report = monitor.sweep()
+    assert report.errors == []
+    assert state_of(isolated_home).load().agents[worker].status is Status.EXHAUSTED
+    assert tmux_server.capture(shell) == before
+    told = [e for e in events(isolated_home, shell) if e["event"] == "orchestrator.unreachable"]
+    assert len(told) == 1
+    assert told[0]["reason"] == f"{shell} runs bash (a shell), not an agent"
+    assert str(told[0]["note"]).startswith(f"[credit-monitor] {worker} (claude) is out of usage")
+
+
+def test_an_agent_started_by_a_wrapper_shell_still_gets_its_messages(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+) -> None:
+    log = tmp_path / "agent.jsonl"
+    script = tmp_path / "run-agent.sh"
+    script.write_text(
+        f"{sys.executable} -m credit_management simulate --provider claude --think 0.05 "
+        f"--state-file {log}\n"
+    )
+    agent = tmux_server.new_window("main", "wrapped", ["bash", str(script)])
+    tmux_server.wait_for_text(agent, "? for shortcuts")
+    assert tmux_server.cmd("display", "-p", "-t", agent, "#{pane_current_command}").stdout == (
+        "bash\n"
+    )
+    sent = invoke(isolated_home, tmux_server, "send", agent, "hello")
+    assert sent.exit_code == 0, sent.output
+    assert prompts(log) == ["hello"]
