@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all test lint typecheck pytest demo bench clean system-deps browser-deps
+.PHONY: all test lint typecheck pytest demo bench clean system-deps browser-deps service-deps
 
 all: test
 
@@ -32,6 +32,15 @@ browser-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
 	  || echo "chromium could not be installed: browser tests will be skipped"; }
 
+service-deps:
+	@command -v systemd-analyze >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "systemd-analyze is missing and installing it needs root (sudo apt-get install systemd):"; \
+	    echo "the service unit will not be verified"; exit 0; fi; \
+	  echo "installing systemd with apt-get (verifies the service unit; needs root, running as root)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null \
+	  || echo "systemd could not be installed: the service unit will not be verified"; }
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -40,8 +49,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) system-deps browser-deps
-	$(BIN)/pytest -n auto
+# The tmux tests mostly wait on real processes, so twice as many workers as cores (at most 16)
+# finish sooner; worksteal keeps a worker from idling behind one long test.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$((n * 2 > 16 ? 16 : n * 2)))
+
+pytest: $(STAMP) system-deps browser-deps service-deps
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 test: lint typecheck pytest
 

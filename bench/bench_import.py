@@ -12,6 +12,7 @@ Usage: python bench/bench_import.py [--rounds 15] [--top 12] [--target 60]
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -31,6 +32,9 @@ FORBIDDEN = (
     "libtmux",
     "http.server",
 )
+# Bytecode is written as on any installed copy (a shell with PYTHONDONTWRITEBYTECODE would
+# otherwise time the compiler on every round).
+ENVIRON = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 CHECK = (
     f"import {ENTRY}, sys; "
     f"print('\\n'.join(m for m in sys.modules if m.split('.')[0] in ('credit_management', "
@@ -45,6 +49,7 @@ def one_round() -> tuple[float, list[tuple[int, str]]]:
         capture_output=True,
         text=True,
         check=True,
+        env=ENVIRON,
     )
     rows = []
     for line in done.stderr.splitlines():

@@ -3,7 +3,8 @@
 Pipes a statusline payload shaped like Claude Code's (rate_limits, cost, model, ...) into the
 installed `credit-monitor statusline` with $TMUX and $TMUX_PANE set, so each run records a
 sample, and prints the median and 90th percentile wall time next to a bare `python -c pass`
-(the floor any Python command pays). The issue's target is under 80 ms.
+(the floor any Python command pays) and the import of the click command group (the floor of
+every `credit-monitor` command). The issue's target is under 80 ms.
 Usage: python bench/bench_statusline.py [--runs 30]
 """
 
@@ -77,6 +78,8 @@ def main() -> None:
         env["TMUX_PANE"] = "%1"
         data = json.dumps(PAYLOAD).encode()
         _report("python -c pass", _time([sys.executable, "-c", "pass"], data, env, args.runs))
+        floor = [sys.executable, "-c", "import credit_management.cli"]
+        _report("import the CLI (click)", _time(floor, data, env, args.runs))
         _report("credit-monitor statusline", _time([str(program), "statusline"], data, env,
                                                    args.runs))  # fmt: skip
         samples = list(Path(home, "data", "samples").glob("*.jsonl"))

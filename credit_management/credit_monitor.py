@@ -14,14 +14,15 @@ from __future__ import annotations
 import contextlib
 import copy
 import fnmatch
+import functools
 import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from credit_management.clock import Clock, host_zone
 from credit_management.detect.marks import stale_mark
@@ -35,8 +36,6 @@ from credit_management.detect.signals import (
 from credit_management.errors import LockBusy, StateError, TargetError, TmuxError
 from credit_management.lifecycle import due as due_times
 from credit_management.lifecycle import nudge, policy, structured
-from credit_management.messaging.delivery import Courier, NotAnAgent
-from credit_management.messaging.queue import enqueue
 from credit_management.models import (
     STALL_RESUMES,
     AgentRecord,
@@ -55,12 +54,17 @@ from credit_management.store.config import Settings
 from credit_management.store.journal import EventLog
 from credit_management.store.locks import typist_lock
 from credit_management.store.paths import Paths
-from credit_management.store.rebuild import Rebuilt, rebuild
 from credit_management.store.samples import SampleStore, pane_reader
 from credit_management.store.state import State, StateCorrupt, StateStore, run_lock
 from credit_management.tmux.foreground import refusal
 from credit_management.tmux.gateway import PaneInfo, Tmux
-from credit_management.tmux.typist import Delivery, deliver
+
+# Typing, queueing, rebuilding and thread pools load on first use: a sweep with nothing to
+# deliver, as most of cron's are, never needs them (`bench/bench_import.py`).
+if TYPE_CHECKING:
+    from credit_management.messaging.delivery import Courier
+    from credit_management.store.rebuild import Rebuilt
+    from credit_management.tmux.typist import Delivery
 
 SHELLS = frozenset({"bash", "zsh", "sh", "fish", "dash", "ksh", "tcsh", "csh", "login"})
 ORCHESTRATOR_PREFIX = "[credit-monitor] "
@@ -133,23 +137,28 @@ class Supervisor:
         self.host_tz = host_tz or host_zone(None)
         self.store = StateStore(paths)
         self.log = EventLog(paths.events_log)
-        # Every path that types into a pane goes through the courier's per-pane typist lock,
-        # shared with every other process (a `send`, a second monitor), threads included.
-        self.courier = Courier(
-            self.store,
-            self.log,
-            tmux,
-            clock,
-            self.host_tz,
-            config_of=lambda state: policy_config(self.settings, state),
-            on_stop=self._stopped_by_answer,
-        )
         # The hooks of the sweep under way, waited for together at its end.
         self._hook_batch: HookBatch | None = None
         # What the liveness record says about the sweeps to expect (`watch` sets its own).
         self.sweep_interval = settings.check_interval_minutes * 60
         self.swept_by = "run"
         self._waker: wakeup.Waker | None = None
+
+    @functools.cached_property
+    def courier(self) -> Courier:
+        """Every path that types into a pane goes through the courier's per-pane typist lock,
+        shared with every other process (a `send`, a second monitor), threads included."""
+        from credit_management.messaging.delivery import Courier
+
+        return Courier(
+            self.store,
+            self.log,
+            self.tmux,
+            self.clock,
+            self.host_tz,
+            config_of=lambda state: policy_config(self.settings, state),
+            on_stop=self._stopped_by_answer,
+        )
 
     def _type(self, pane_id: str, text: str) -> Delivery:
         """`deliver` under the pane's typist lock (held for the whole text-pause-Enter-verify
@@ -168,6 +177,9 @@ class Supervisor:
 
     def _type_locked(self, pane_id: str, text: str) -> Delivery:
         """`deliver`, the typist lock already held; looks at the foreground process first."""
+        from credit_management.messaging.delivery import NotAnAgent
+        from credit_management.tmux.typist import Delivery, deliver
+
         pane = self.tmux.pane(pane_id)
         if pane is None:
             return Delivery(False, 0, "the pane closed before anything was typed")
@@ -271,7 +283,8 @@ class Supervisor:
                 if not obs.present and target not in state.agents:
                     continue
                 seen = readings.get(pane.pane_id) if pane else None
-                decision = structured.observe(target, record, obs, seen, now, cfg)
+                warn_at = self.settings.usage_warning_percents
+                decision = structured.observe(target, record, obs, seen, now, cfg, warn_at)
                 self.apply_to_state(state, target, decision, now)
                 decisions[target] = decision
                 if pane is not None and obs.present:
@@ -336,6 +349,8 @@ class Supervisor:
     def heal(self, force: bool = False) -> Rebuilt | None:
         """Rebuild an unreadable state file from the journal (the bad bytes kept aside), log
         `state.corrupt`, fire its hooks and tell the orchestrator. None when it reads fine."""
+        from credit_management.store.rebuild import rebuild
+
         result = rebuild(self.store, force=force)
         if result is None:
             return None
@@ -378,6 +393,9 @@ class Supervisor:
             for target in targets:
                 report.merge(one(target))
             return
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.courier  # made once, before the threads share it  # noqa: B018
         with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_RESUMES, len(targets))) as pool:
             for own in pool.map(one, targets):
                 report.merge(own)
@@ -386,8 +404,9 @@ class Supervisor:
         self, panes: Iterable[PaneInfo], now: datetime
     ) -> dict[str, structured.UsageObservation]:
         """What the agents' own data says (samples, transcripts, rollouts), by pane id."""
-        samples = pane_reader(SampleStore.under(self.paths.data_dir), self.tmux.socket)
-        return observe_panes(panes, samples, now, self.host_tz)
+        store = SampleStore.under(self.paths.data_dir)
+        store.prune()  # the files of panes long gone
+        return observe_panes(panes, pane_reader(store, self.tmux.socket), now, self.host_tz)
 
     def _second_look(
         self, panes: dict[str, PaneInfo], known: State, signals: dict[str, Signal]
@@ -776,6 +795,8 @@ class Supervisor:
 
     def tell_orchestrator(self, text: str, exclude: str | None = None) -> None:
         """One short line to the orchestrator window, queued while it is itself stopped."""
+        from credit_management.messaging.queue import enqueue
+
         target = self.orchestrator_target()
         if not target or target == exclude:
             return

@@ -75,6 +75,7 @@ def test_every_key_can_come_from_the_file(paths: Paths) -> None:
         stall_seconds = "45s"
         nudge_message = "go on then"
         max_nudges = 1
+        usage_warning_percents = [90, 70]
 
         [[hooks]]
         events = ["credit.*", "agent.needs_attention"]
@@ -93,6 +94,7 @@ def test_every_key_can_come_from_the_file(paths: Paths) -> None:
     assert settings.resume_margin_seconds == 0 and settings.verify_timeout_seconds == 30.5
     assert settings.max_resume_attempts == 2 and settings.check_interval_minutes == 0.5
     assert settings.warning_threshold_minutes == 0
+    assert settings.usage_warning_percents == (70.0, 90.0)
     assert settings.hooks == (
         HookSpec(
             events=("credit.*", "agent.needs_attention"),

@@ -7,11 +7,12 @@ typed into a shell.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
 from conftest import TmuxTestServer
-from messaging_support import invoke, run_cli, start_sim, supervisor
+from messaging_support import CLI, invoke, run_cli, start_sim, supervisor
 from monitor_support import prompts, records
 
 from credit_management.clock import SystemClock
@@ -166,3 +167,93 @@ def test_an_agent_started_by_a_wrapper_shell_still_gets_its_messages(
     sent = invoke(isolated_home, tmux_server, "send", agent, "hello")
     assert sent.exit_code == 0, sent.output
     assert prompts(log) == ["hello"]
+
+
+def test_a_transient_error_holds_messages_until_its_retry_time(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+) -> None:
+    got = tmp_path / "got.txt"
+    error = (
+        "✕ [API Error: You have exhausted your capacity on this model. "
+        "Your quota will reset after 33s.]"
+    )
+    script = (
+        f"import sys\nprint('✦ Reading the parser', flush=True)\nprint({error!r}, flush=True)\n"
+        f"for line in sys.stdin:\n    open({str(got)!r}, 'a').write(line)\n"
+        "    print('✦ Done: ' + line.strip(), flush=True)\n"
+    )
+    agent = tmux_server.new_window("main", "gemini", [sys.executable, "-c", script])
+    tmux_server.wait_for_text(agent, "reset after 33s")
+    monitor = supervisor(isolated_home, tmux_server, SystemClock(environ={}))
+    monitor.sweep()  # sees the error and fixes its retry instant (now + 33 s)
+    assert state_of(isolated_home).load().agents[agent].status is Status.ACTIVE
+
+    done = run_cli(isolated_home, tmux_server, "send", "--json", agent, "next step")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["result"] == "queued"
+    assert result["reason"].startswith("a rate limit error is on screen; it asks to retry at ")
+    assert not got.exists()
+
+    later = run_cli(isolated_home, tmux_server, "run", CREDIT_MONITOR_CLOCK_OFFSET="45")
+    assert later.returncode == 0, later.stderr
+    assert "1 message(s) delivered" in later.stdout
+    assert got.read_text() == "next step\n"
+    assert state_of(isolated_home).load().agents[agent].queued == []
+
+
+def test_a_pager_gets_nothing_either(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("".join(f"line {n}\n" for n in range(200)))
+    pager = tmux_server.new_window("main", "pager", ["less", str(page)])
+    tmux_server.wait_for_text(pager, "line 0")
+    before = tmux_server.capture(pager)
+    done = run_cli(isolated_home, tmux_server, "send", pager, "q")
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"Error: {pager} runs less (a pager), not an agent: nothing typed (--force types anyway)"
+    )
+    assert tmux_server.capture(pager) == before
+
+
+def test_sends_from_several_processes_at_once_each_arrive_as_their_own_prompt(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+) -> None:
+    log = tmp_path / "agent.jsonl"
+    agent = start_sim(tmux_server, "worker", ["--provider", "claude", "--limit-after", "99"], log)
+    texts = [f"parallel task {n}" for n in range(1, 5)]
+    command = [str(CLI), "--home", str(isolated_home), "--socket", tmux_server.socket, "send"]
+    running = [
+        subprocess.Popen([*command, agent, text], stdout=subprocess.PIPE, text=True)
+        for text in texts
+    ]
+    outputs = [process.communicate(timeout=60)[0] for process in running]
+    assert all(process.returncode == 0 for process in running), outputs
+    received = prompts(log)
+    assert sorted(received) == texts  # one prompt each: nothing merged, nothing doubled
+    # Each logged as delivered once, in the order the agent got them.
+    delivered = [e for e in events(isolated_home, agent) if e["event"] == "message.delivered"]
+    assert [e["preview"] for e in delivered] == received
+    assert len({e["id"] for e in delivered}) == 4
+
+
+def test_no_test_message_goes_into_a_shell(
+    tmux_server: TmuxTestServer, isolated_home: Path
+) -> None:
+    shell = tmux_server.new_window("main", "was-agent", ["bash", "--norc", "--noprofile"])
+    tmux_server.wait_for_text(shell, "bash-")
+    before = tmux_server.capture(shell)
+    monitor = supervisor(isolated_home, tmux_server, SystemClock(environ={}))
+    with monitor.store.transaction() as state:
+        record = state.agent(shell)
+        record.status = Status.EXHAUSTED
+        record.scheduled_resume = "2020-01-01T00:00:00+00:00"  # long due
+    report = monitor.sweep()
+    assert report.resumed == []
+    assert report.errors == [
+        f"{shell}: test message not sent: {shell} runs bash (a shell), not an agent"
+    ]
+    assert tmux_server.capture(shell) == before
+    assert state_of(isolated_home).load().agents[shell].status is Status.EXHAUSTED

@@ -188,13 +188,9 @@ def test_nothing_is_sent_while_exhausted(
 def test_resume_after_the_reset_and_only_then(
     tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
 ) -> None:
-    orch_log = tmp_path / "orch.jsonl"
     agent, log = stopped_claude(tmux_server, tmp_path)
-    orch = start_agent(
-        tmux_server, "orch", ["--provider", "claude", "--limit-after", "99"], orch_log
-    )
     clock = SystemClock({})
-    supervisor = monitor(isolated_home, tmux_server, clock, orchestrator=orch)
+    supervisor = monitor(isolated_home, tmux_server, clock)
     supervisor.sweep()
     resume_at = scheduled(isolated_home, agent)
     for text in ("first held", "second held"):
@@ -238,9 +234,30 @@ def test_resume_after_the_reset_and_only_then(
     assert names.index("credit.resolved") < names.index("message.delivered")
     delivered = [e for e in events(isolated_home, agent) if e["event"] == "message.delivered"]
     assert [e["source"] for e in delivered] == ["resume", "send", "send"]
-    wait_until(lambda: len(prompts(orch_log)) == 2, what="the orchestrator's two notes")
-    assert " is out of usage; resumes " in prompts(orch_log)[0]
+
+
+def test_the_orchestrator_hears_of_the_stop_and_of_the_resume(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+) -> None:
+    orch_log = tmp_path / "orch.jsonl"
+    agent, log = stopped_claude(tmux_server, tmp_path)
+    orch = start_agent(
+        tmux_server, "orch", ["--provider", "claude", "--limit-after", "99"], orch_log
+    )
+    clock = SystemClock({})
+    supervisor = monitor(isolated_home, tmux_server, clock, orchestrator=orch)
+    supervisor.sweep()
+    wait_until(lambda: len(prompts(orch_log)) == 1, what="the orchestrator's first note")
+    assert f"[credit-monitor] {agent} (claude) is out of usage; resumes " in prompts(orch_log)[0]
+
+    wait_for_record(log, "reset")
+    advance_past(clock, scheduled(isolated_home, agent))
+    assert supervisor.sweep().resumed == [agent]
+
+    assert results(log)[1:] == [(TEST, "answered"), (RESUME, "answered")]
+    wait_until(lambda: len(prompts(orch_log)) == 2, what="the orchestrator's second note")
     assert prompts(orch_log)[1].startswith(f"[credit-monitor] {agent} (claude) is working again")
+    assert results(orch_log) == [(note, "answered") for note in prompts(orch_log)]
 
 
 def test_a_stale_banner_never_pauses_again(

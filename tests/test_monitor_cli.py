@@ -131,7 +131,7 @@ def test_run_pauses_then_resumes_after_the_reset(
 def test_two_concurrent_runs_never_double_send(
     tmux_server: TmuxTestServer, home: Path, tmp_path: Path
 ) -> None:
-    agent, log = stopped(tmux_server, tmp_path, "--think", "1")  # a slow answer: a long run
+    agent, log = stopped(tmux_server, tmp_path, "--think", "0.4")  # a resume of seconds: a long run
     assert run_cli(home, tmux_server, "run").returncode == 0
     wait_for_record(log, "reset")
     env = environment(offset_past(home, agent))
@@ -241,6 +241,9 @@ def test_health_reports_each_agent_and_fails_when_one_needs_a_person(
         "scheduled_resume",
         "seconds_until_resume",
         "needs_person",
+        "queued",
+        "queue_stalled",
+        "unreachable",
     }
     assert rows[limited]["status"] == "exhausted" and rows[limited]["window"] is True
     assert rows[limited]["signal"]["kind"] == "exhausted"

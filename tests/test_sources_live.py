@@ -9,10 +9,13 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from click.testing import CliRunner
 from conftest import TmuxTestServer
 from monitor_support import (
     READY,
+    events,
     load_state,
     monitor,
     records,
@@ -22,10 +25,12 @@ from monitor_support import (
     wait_until,
 )
 
+from credit_management.cli import cli
 from credit_management.clock import SystemClock
 from credit_management.models import Status, parse_iso
 from credit_management.sources import codex_rollout, procs
 from credit_management.sources.claude_transcript import find_transcript
+from credit_management.store.samples import SampleStore
 
 
 def start_in(
@@ -114,3 +119,67 @@ def test_a_claude_transcript_is_found_from_the_process_cwd(
     assert parse_iso(record.reset_at) == reset  # exact, though the screen named no reset
     assert record.evidence is not None and record.evidence.endswith("[claude-transcript]")
     assert [r["event"] for r in records(log)].count("limit") == 1
+
+
+def test_the_simulated_claude_runs_what_integrate_set_up(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+) -> None:
+    project, config, log = tmp_path / "proj", tmp_path / "claude", tmp_path / "agent.jsonl"
+    project.mkdir()
+    env = {"CLAUDE_CONFIG_DIR": str(config)}
+    result = CliRunner().invoke(cli, ["integrate", "claude"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    args = ["--provider", "claude", "--limit-after", "2", "--reset-in", "3600"]
+    args += ["--reset-style", "none"]
+    target = start_in(tmux_server, project, env, sim_command("agent", args, log), READY["claude"])
+    store = SampleStore.under(isolated_home / "data")
+
+    def samples() -> list[dict[str, Any]]:
+        files = list(store.folder.glob("*.jsonl")) if store.folder.exists() else []
+        return [json.loads(line) for f in files for line in f.read_text().splitlines()]
+
+    for prompt in ("first", "second"):
+        type_and_enter(tmux_server, target, prompt)
+        tmux_server.wait_for_text(target, f"Done: {prompt}")
+    wait_until(lambda: any(s.get("event") == "StopFailure" for s in samples()), 20, "StopFailure")
+    climbing = [s["five_hour"][0] for s in samples() if "five_hour" in s]
+    assert climbing[0] == 50.0 and climbing[-1] == 100.0
+    failure = next(s for s in samples() if s.get("event") == "StopFailure")
+    assert failure["error"] == "rate_limit"
+    assert failure["message"] == "You've hit your session limit"
+
+    monitor(isolated_home, tmux_server, SystemClock({})).sweep()
+
+    record = load_state(isolated_home).agents[target]
+    assert record.status is Status.EXHAUSTED
+    published = [s for s in samples() if s.get("kind") == "statusline"][-1]["five_hour"][1]
+    assert parse_iso(record.reset_at) == datetime.fromtimestamp(published, UTC)
+    assert record.evidence is not None and record.evidence.endswith("[claude-hook]")
+
+
+def test_after_the_rollouts_reset_the_agent_resumes_and_its_old_100_percent_is_history(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+) -> None:
+    project, codex_home, log = tmp_path / "proj", tmp_path / "codex", tmp_path / "agent.jsonl"
+    project.mkdir()
+    args = ["--provider", "codex", "--limit-after", "1", "--reset-in", "2", "--reset-style", "none"]
+    target = start_in(
+        tmux_server, project, {"CODEX_HOME": str(codex_home)},
+        sim_command("agent", args, log), READY["codex"],
+    )  # fmt: skip
+    type_and_enter(tmux_server, target, "write the parser")
+    wait_for_record(log, "limit")
+    tmux_server.wait_for_text(target, "try again later")
+    supervisor = monitor(isolated_home, tmux_server, SystemClock({}))
+    supervisor.sweep()
+    resume = parse_iso(load_state(isolated_home).agents[target].scheduled_resume)
+    assert resume is not None
+    wait_for_record(log, "reset")  # the simulated limit lifts at the rollout's resets_at
+    wait_until(lambda: datetime.now(UTC) > resume, 10, "the scheduled resume")
+
+    assert supervisor.sweep().resumed == [target]
+    supervisor.sweep()  # the rollout still ends at 100%, with a reset now past
+    record = load_state(isolated_home).agents[target]
+    assert record.status is Status.ACTIVE
+    names = [e["event"] for e in events(isolated_home, target)]
+    assert names.count("credit.exhausted") == 1 and "credit.resolved" in names

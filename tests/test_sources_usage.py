@@ -105,3 +105,16 @@ def test_warnings_at_thresholds_and_prediction_once_per_cycle() -> None:
     third = observe("main:1", again.record, present(), higher, NOW, CFG)
     thresholds = [a.fields.get("threshold") for a in third.actions if isinstance(a, policy.Emit)]
     assert thresholds == [95.0]
+
+
+def test_a_transient_verdict_goes_stale_and_the_screen_stop_stands() -> None:
+    overloaded = Signal(Kind.OVERLOADED, "claude", None, "claude-hook: overloaded", "529")
+    banner = Signal(Kind.EXHAUSTED, "claude", RESET, "You've hit your limit", "limit")
+    fresh = UsageObservation("claude", {}, None, overloaded, NOW, "claude-hook")
+    assert observe("main:1", AgentRecord(), present(banner), fresh, NOW, CFG).record.status is (
+        Status.ACTIVE
+    )
+    old = UsageObservation("claude", {}, None, overloaded, NOW - timedelta(hours=1), "claude-hook")
+    assert observe("main:1", AgentRecord(), present(banner), old, NOW, CFG).record.status is (
+        Status.EXHAUSTED
+    )

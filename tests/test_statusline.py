@@ -14,12 +14,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
 from conftest import TmuxTestServer
 from monitor_support import BIN, event_names, events, load_state, monitor, wait_until
 
+from credit_management.cli import cli
 from credit_management.clock import SystemClock
 from credit_management.models import Status, parse_iso
-from credit_management.store.samples import SampleStore
+from credit_management.store.paths import Paths
+from credit_management.store.samples import SampleStore, server_key
+from credit_management.store.state import StateStore, run_lock
 
 PROGRAM = str(BIN / "credit-monitor")
 
@@ -124,6 +128,9 @@ def test_a_statusline_payload_sets_the_panes_usage(
     assert record.cost_usd == 1.37
     assert record.provider == "claude"
     assert "signal.disagreement" not in event_names(isolated_home)
+    status = json.loads(CliRunner().invoke(cli, ["status", "--json"]).output)
+    [agent] = [a for a in status["agents"] if a["target"] == target]
+    assert (agent["usage"]["five_hour"]["used_percent"], agent["cost_usd"]) == (42, 1.37)
 
 
 def test_a_stop_failure_at_100_percent_pauses_a_silent_agent_until_the_exact_reset(
@@ -155,6 +162,10 @@ def test_a_stop_failure_at_100_percent_pauses_a_silent_agent_until_the_exact_res
     assert len(disagreement) == 1
     assert disagreement[0]["screen"]["kind"] == "none"
     assert disagreement[0]["data"]["kind"] == "exhausted"
+
+    estimate = CliRunner().invoke(cli, ["estimate-reset", target, "--json"])
+    row = json.loads(estimate.output)["agents"][0]
+    assert (row["basis"], parse_iso(row["estimate"])) == ("exact", reset)
 
 
 def test_an_overloaded_stop_failure_does_not_pause(
@@ -246,3 +257,15 @@ def test_a_wrapped_statusline_command_shows_instead_with_the_same_input(
     store = SampleStore.under(isolated_home / "data")
     files = list(store.folder.glob("*.jsonl"))
     assert len(files) == 1 and files[0].name.endswith("-7.jsonl")
+
+
+def test_the_hook_records_while_a_sweep_holds_every_lock(isolated_home: Path) -> None:
+    paths = Paths(isolated_home, "--home")
+    env = dict(os.environ, TMUX="/tmp/sock,1,0", TMUX_PANE="%9")
+    payload = json.dumps(stop_failure("rate_limit", "API Error: Rate limit reached")).encode()
+    with run_lock(paths), StateStore(paths).transaction():
+        done = run_cli(["hook", "claude"], payload, env)
+        assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+        sample = SampleStore.under(paths.data_dir).last(server_key("/tmp/sock"), "%9", "hook")
+    assert sample is not None
+    assert (sample["event"], sample["error"]) == ("StopFailure", "rate_limit")

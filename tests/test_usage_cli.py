@@ -13,7 +13,10 @@ from conftest import TmuxTestServer
 from test_statusline import agent_pane, in_an_hour, statusline_payload
 
 from credit_management.cli import cli
-from credit_management.models import iso, parse_iso
+from credit_management.models import AgentRecord, iso, parse_iso
+from credit_management.store.paths import Paths
+from credit_management.store.state import StateStore
+from credit_management.web.views import agent_view
 
 
 def test_usage_json_reports_windows_burn_rate_prediction_cost_and_sources(
@@ -53,3 +56,29 @@ def test_usage_without_data_says_how_to_set_up(tmux_server: TmuxTestServer) -> N
     result = CliRunner().invoke(cli, ["usage"], catch_exceptions=False)
     assert result.exit_code == 0
     assert "credit-monitor integrate claude" in result.output
+
+
+def test_schedule_and_send_say_when_the_target_runs_out_first(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+) -> None:
+    target = tmux_server.new_window("main", "agent", ["cat"])
+    store = StateStore(Paths(isolated_home, "--home"))
+    with store.transaction() as state:
+        state.agent(target).predicted_exhaustion = iso(datetime.now(UTC) + timedelta(minutes=40))
+    later = CliRunner().invoke(cli, ["schedule", "2h", "check the build", target])
+    assert later.exit_code == 0, later.output
+    assert f"note: {target} is predicted to run out of usage in 40m" in later.output
+    assert "before this note is due" in later.output
+    sooner = CliRunner().invoke(cli, ["schedule", "10m", "check the build", target])
+    assert "predicted to run out" not in sooner.output
+    sent = CliRunner().invoke(cli, ["send", target, "hello"])
+    assert sent.exit_code == 0, sent.output
+    assert "predicted to run out of usage in 40m" in sent.output
+
+
+def test_the_dashboards_agents_carry_usage_cost_and_prediction() -> None:
+    record = AgentRecord(cost_usd=1.37, predicted_exhaustion="2026-12-07T08:05:02+00:00")
+    record.usage = {"five_hour": {"used_percent": 54.0, "source": "claude-statusline"}}
+    view = agent_view("main:1", record, None, False)
+    assert view["usage"]["five_hour"]["used_percent"] == 54.0
+    assert (view["cost_usd"], view["predicted_exhaustion"]) == (1.37, record.predicted_exhaustion)

@@ -35,7 +35,7 @@ def completion(shell: str) -> None:
 
 def completion_script(shell: str) -> str:
     """The completion script click generates for `credit-monitor` in `shell`."""
-    from credit_management.cli import cli
+    from credit_management.cli.group import cli
 
     completer = get_completion_class(shell)
     if completer is None:  # not reached: click.Choice limits SHELL to the three above

@@ -19,6 +19,7 @@ from credit_management.control.overview import estimate_resets
 from credit_management.errors import TargetError, TmuxError
 
 BASIS_TEXT = {
+    "exact": "exact, from the agent's usage data",
     "printed": "as the agent printed it",
     "cycle": "next reset of the cycle, if it ran out now",
     "paused": "paused until",

@@ -8,13 +8,10 @@ lock; a bad payload goes to the event log.
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from credit_management.cli import CliContext
-from credit_management.cli._samples import log_problem, now_seconds, read_stdin, record
-from credit_management.sources.claude_hooks import sample_from_hook
+from credit_management.cli.fast import record_hook
 
 
 @click.command(short_help="The Claude Code hook command (records StopFailure and friends).")
@@ -22,8 +19,4 @@ from credit_management.sources.claude_hooks import sample_from_hook
 @click.pass_obj
 def hook(obj: CliContext, agent: str) -> None:
     """Record a Claude Code hook payload (stdin) for this pane; always exits 0."""
-    try:
-        sample = sample_from_hook(json.loads(read_stdin()), now_seconds())
-        record(obj.paths, obj.socket, sample)  # outside tmux there is no pane to tie it to
-    except Exception as error:  # a hook must never fail the agent
-        log_problem(obj.paths, "hook.error", f"{type(error).__name__}: {error}")
+    record_hook(obj)

@@ -13,6 +13,7 @@ import click
 
 from credit_management.cli import CliContext
 from credit_management.cli._default_group import DefaultGroup
+from credit_management.cli._foresight import runs_out_first
 from credit_management.cli.render import Times, echo_json, json_option, table, utc_option
 from credit_management.clock import SystemClock, host_zone
 from credit_management.messaging.queue import (
@@ -110,6 +111,8 @@ def add(
     now = clock.now()
     if scheduled.conflict is not None:
         click.echo(f"warning: {scheduled.conflict}", err=True)
+    if (foresight := runs_out_first(obj.paths, stored.target, now, scheduled.due)) is not None:
+        click.echo(f"{foresight}, before this note is due")
     click.echo(
         f"scheduled {stored.id} for {stored.target} at {clock_text(scheduled.due, now, zone)} "
         f"(in {span_text(scheduled.due - now)}): {preview(stored.text)}"

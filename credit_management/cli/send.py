@@ -10,6 +10,7 @@ import click
 from credit_management.cli import CliContext
 from credit_management.cli._common import build_supervisor
 from credit_management.cli._default_group import echo_json
+from credit_management.cli._foresight import runs_out_first
 from credit_management.clock import host_zone
 from credit_management.messaging.queue import describe_hold
 from credit_management.messaging.send import SendResult, send_or_queue
@@ -71,6 +72,8 @@ def send(
         echo_json(_as_dict(result))
         click.get_current_context().exit(code)
         return
+    if (foresight := runs_out_first(obj.paths, result.target, clock.now(), None)) is not None:
+        click.echo(foresight)  # a note; the result itself follows
     if result.sent_before:
         click.echo(f"delivered {result.sent_before} older held message(s) first")
     if result.outcome == "queued":

@@ -112,6 +112,11 @@ def simulate(
 ) -> None:
     """Run a simulated agent that hits its usage limit (for tests and the demo).
 
+    Like the real agents it also publishes its usage: claude runs the statusLine command and
+    the StopFailure, Stop and SessionStart hooks of the settings under its HOME (or
+    $CLAUDE_CONFIG_DIR) and writes its transcript; codex writes a rollout file under
+    $CODEX_HOME (default ~/.codex) and keeps it open.
+
     \b
     Example:
       credit-monitor simulate --provider claude --name backend

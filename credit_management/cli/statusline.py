@@ -8,33 +8,10 @@ input prints a short line, exits 0 and goes to the event log.
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from credit_management.cli import CliContext
-from credit_management.cli._samples import log_problem, now_seconds, read_stdin, record
-from credit_management.sources.claude_statusline import sample_from_payload, status_text
-
-WRAPPED_TIMEOUT = 10.0
-DEDUPE_SECONDS = 60.0
-
-
-def _wrapped(command: str, data: bytes) -> str | None:
-    """The wrapped statusLine command's output, run as Claude runs it (through `sh -c`)."""
-    import subprocess  # only when wrapping: the plain status line stays fast
-
-    try:
-        done = subprocess.run(
-            ["/bin/sh", "-c", command],
-            input=data,
-            capture_output=True,
-            timeout=WRAPPED_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.decode("utf-8", "replace").rstrip("\n")
+from credit_management.cli.fast import statusline_text
 
 
 @click.command(short_help="The Claude Code statusLine command (records usage).")
@@ -47,19 +24,9 @@ def _wrapped(command: str, data: bytes) -> str | None:
 )
 @click.pass_obj
 def statusline(obj: CliContext, wrapped: str | None) -> None:
-    """Record Claude Code's statusline JSON (stdin) for this pane and print a short line."""
-    data = b""
-    line = "credit-monitor: no usage data"
-    try:
-        data = read_stdin()
-        sample = sample_from_payload(json.loads(data), now_seconds())
-        record(obj.paths, obj.socket, sample, DEDUPE_SECONDS)
-        line = status_text(sample)
-    except Exception as error:  # never fail the status line
-        line = "credit-monitor: unreadable statusline input"
-        log_problem(obj.paths, "statusline.error", f"{type(error).__name__}: {error}")
-    if wrapped:
-        output = _wrapped(wrapped, data)
-        if output is not None:
-            line = output
-    click.echo(line)
+    """Record Claude Code's statusline JSON (stdin) for this pane and print a short line.
+
+    `credit-monitor integrate claude` sets this up; Claude Code then runs it on every update.
+    (The usual forms are answered before click loads; this command serves `--help` and friends.)
+    """
+    click.echo(statusline_text(obj, wrapped))

@@ -17,6 +17,7 @@ from typing import Any
 
 from credit_management.credit_monitor import SHELLS, Supervisor
 from credit_management.detect.resets import format_until, next_cycle_reset
+from credit_management.lifecycle import structured
 from credit_management.models import AgentRecord, Signal, Status, iso, parse_iso
 from credit_management.store.config import Settings
 from credit_management.store.liveness import STALE_INTERVALS, last_sweep
@@ -260,7 +261,7 @@ class ResetEstimate:
     reset_at: datetime | None
     scheduled_resume: datetime | None
     estimate: datetime | None
-    basis: str  # "printed", "cycle", "paused", "retry", "none"
+    basis: str  # "exact" (the agent's usage data), "printed", "cycle", "paused", "retry", "none"
 
     def to_dict(self, now: datetime) -> dict[str, Any]:
         return {
@@ -291,7 +292,11 @@ def estimate_resets(
         record = state.agents.get(target) or AgentRecord()
         reset_at = parse_iso(record.reset_at)
         scheduled = parse_iso(record.scheduled_resume)
-        if record.status in (Status.EXHAUSTED, Status.WAITING_SELF, Status.RESUMING):
+        estimate: datetime | None
+        exact = structured.exact_reset(record, now)  # from the agent's own usage data
+        if exact is not None and record.status in (Status.ACTIVE, Status.EXHAUSTED):
+            estimate, basis = exact, "exact"
+        elif record.status in (Status.EXHAUSTED, Status.WAITING_SELF, Status.RESUMING):
             estimate, basis = reset_at or scheduled, "printed" if reset_at else "retry"
         elif record.status is Status.PAUSED:
             estimate, basis = parse_iso(record.paused_until), "paused"

@@ -4,7 +4,10 @@ A banner starts only where agents render one: on a row that opens with a TUI gly
 alone, never inside a message's prose, a tool's output or the user's prompt. From there its
 logical line (rejoined across wrapped rows) is read: error prefixes first ("API Error: 429",
 a litellm exception), then a provider's error body if one follows, then the banner shapes of
-`patterns.py`. Whether a banner is still current is `signals.py`'s question, not this one's.
+`patterns.py`. Only rows that pass the first-pass filter are read, and each logical line at
+most twice unless it holds a banner. A banner owns the notice printed under it (its advice,
+hints, a line naming the reset, a chooser, the box drawn around it), so none of that reads as
+agent work. Whether a banner is still current is `signals.py`'s question, not this one's.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from credit_management.models import Kind
 MAX_JSON_ROWS = 80  # a pretty-printed error body may span this many rows
 MAX_LINE = 8_000  # and a logical line this many characters
 MAX_BANNER = 1_500  # a line without a body: no banner and its hints are longer
-WRAP_REACH = 160  # every shape's fixed words fit in this many characters
+WRAP_REACH = 120  # a banner's fixed words (75 at most) and its error prefixes fit in this
 LINE_CACHE = 4_096  # logical lines whose reading is remembered between captures
 CACHED_LINE = 2_000  # longer ones are read afresh each time
 MAX_MESSAGE = 2_000  # an error's message is read this far
@@ -216,11 +219,13 @@ def _opens_wrapped(rows: list[Row], head: Row) -> bool:
         size += len(row.text) + 1
     if len(mini) == 1 or len(head.body) >= WRAP_REACH:
         return False
-    default = glued_breaks(mini)
-    readings = [default]
-    if any(row.exact for row in mini[:-1]):
-        readings.append(default ^ {p for p in range(1, len(mini)) if mini[p - 1].exact})
-    return any(P.opens(join(mini, glued)[0].replace("\n", " ")) for glued in readings)
+    taken, size = 1, len(head.body)  # the rows holding the first WRAP_REACH characters tell
+    while taken < len(mini) and size < WRAP_REACH:
+        size += len(mini[taken].text) + 1
+        taken += 1
+    # Glued with nothing between (a break may have split a word) and read with every blank
+    # optional (or it may have swallowed one): one reading for both.
+    return P.opens(head.body + "".join(row.text for row in mini[1:taken]))
 
 
 def _block(rows: list[Row], head: Row) -> list[Row]:
@@ -335,8 +340,8 @@ def _match_line(line: str, glyph: str, depth: int = 0) -> _Found | None:
                 tuple(replace(hit, evidence=_evidence(line)) for hit in inner.hits), len(line)
             )
     flat = rest.replace("\n", " ")  # a soft wrap is just the space it replaced
-    gate = P.SHAPE_GATE.match(flat)  # one try for every shape at once
-    for shape in P.SHAPES[int(gate.lastgroup[1:]) :] if gate and gate.lastgroup else ():
+    first = P.shape_gate(flat)  # one try for every shape at once
+    for shape in P.SHAPES[first:] if first is not None else ():
         match = shape.regex.match(flat) if shape.loose.match(flat) else None
         if match is not None:
             # The evidence is the banner to the end of the row where it ends (not the hints

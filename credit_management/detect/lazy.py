@@ -16,8 +16,6 @@ from typing import Any
 class Lazy:
     """A regular expression compiled when first used (see the module docstring)."""
 
-    __slots__ = ("_compiled", "flags", "source")
-
     def __init__(self, source: str, flags: int = 0) -> None:
         self.source = source
         self.flags = flags
@@ -28,6 +26,9 @@ class Lazy:
         compiled = self._compiled
         if compiled is None:
             compiled = self._compiled = re.compile(self.source, self.flags)
+            # From now on a call goes straight to the compiled expression's own method.
+            for name in _METHODS:
+                setattr(self, name, getattr(compiled, name))
         return compiled
 
     @property
@@ -55,6 +56,9 @@ class Lazy:
 
     def sub(self, repl: str | Callable[[re.Match[str]], str], string: str, count: int = 0) -> str:
         return self.compiled.sub(repl, string, count)
+
+
+_METHODS = ("match", "fullmatch", "search", "finditer", "findall", "sub")
 
 
 def lazy(source: str, flags: int = 0) -> Lazy:

@@ -5,7 +5,9 @@ Claude Code, Codex, Gemini CLI and Aider, the prefixes their error lines carry, 
 raw API error bodies, and the screen furniture (prompts, footers, menus) that is not agent
 output. Every banner shape is matched from the start of a logical line (after the glyph and
 error prefixes), never searched for inside prose. Wordings change between releases, so each
-family is a group of small alternatives rather than one exact string.
+family is a group of small alternatives rather than one exact string. Expressions compile on
+first use (`lazy`); the first-pass filter (`OPENER`, `opens`) is every shape's beginning in one
+expression.
 """
 
 from __future__ import annotations
@@ -117,7 +119,14 @@ def _lowered(pattern: str) -> str:
     for char in pattern:
         out.append(char if escaped else char.lower())
         escaped = not escaped and char == "\\"
-    return "".join(out)
+    return "".join(out).replace("(?p<", "(?P<")  # group names keep their syntax
+
+
+def _spaces_optional(pattern: str) -> str:
+    """The pattern with every blank it requires made optional ("\\s+" becomes "\\s*", a lone
+    "\\s" or " " may be absent): it matches the same text with blanks removed anywhere."""
+    pattern = pattern.replace("\\s+", "\\s*")
+    return re.sub(r"(?<!\\)(\\s| )(?![*+?{])", r"\1?", pattern)
 
 
 def _unnamed(pattern: str) -> str:
@@ -375,13 +384,12 @@ GENERIC = (
 SHAPES: tuple[Shape, ...] = CODEX + CLAUDE + GEMINI + AIDER + GENERIC
 SHAPE_NAMES = frozenset(shape.name for shape in SHAPES)
 # Every shape as one loose expression (reset phrases and durations reduced to "some text"),
-# tried once where a logical line starts: the name of the alternative that matched ("s12") says
-# the first shape that may match; from there each shape's loose form, then its own expression,
-# reads the line. Compiles in a few milliseconds, where the exact shapes together take tens.
-_GATE = "|".join(_unnamed(shape.loose.source) for shape in SHAPES)
-SHAPE_GATE = lazy(
-    "|".join(f"(?P<s{index}>{_unnamed(shape.loose.source)})" for index, shape in enumerate(SHAPES)),
-    _I,
+# each alternative named after its place in SHAPES ("s12"): matched once where a logical line
+# starts (see `shape_gate`), it says the first shape that may match; from there each shape's
+# loose form, then its own expression, reads the line. Compiles many times faster than the
+# exact shapes together.
+_GATE = "|".join(
+    f"(?P<s{index}>{_unnamed(shape.loose.source)})" for index, shape in enumerate(SHAPES)
 )
 
 
@@ -581,23 +589,41 @@ FINGERPRINTS: dict[str, Lazy] = {
 # greedily, as the parser reads them), a strong one (an API, a status, an exception), a
 # provider's body, or the beginning of a banner shape. Two anchored matches at the start of the
 # row's body; the parser reads only rows that pass (and their continuation rows).
-OPENER_PREFIXES = lazy(rf"(?:{_unnamed(_WEAK_PREFIX)}|{_unnamed(_PLAIN_PREFIX)})*")
-OPENER = lazy(rf"(?:{_unnamed(_API_PREFIX)}|{_unnamed(_STRONG_PREFIX)})")
+_OPENER = (
+    rf"(?>(?:{_unnamed(_WEAK_PREFIX)}|{_unnamed(_PLAIN_PREFIX)})*)"
+    rf"(?P<strong>{_unnamed(_API_PREFIX)}|{_unnamed(_STRONG_PREFIX)})?"
+)
+# Every blank these ask for may be missing, so that rows glued together with nothing between
+# them read the same whether the wrap split a word or swallowed a blank (a superset: the
+# filter may let a little more through, never less).
+OPENER = lazy(_spaces_optional(_OPENER))
 # The shapes' beginnings, matched case-sensitively on the lowercased row: many times faster
 # than a case-insensitive match of the same table.
-OPENER_SHAPE = lazy(rf"{_SYMBOL}*\s*(?:{_JSON_START}|{_lowered(_GATE)})")
+OPENER_SHAPE = lazy(_spaces_optional(rf"{_SYMBOL}*\s*(?:{_JSON_START}|{_lowered(_GATE)})"))
+
+
+def shape_gate(text: str) -> int | None:
+    """The place in SHAPES of the first shape that may match at the start of `text`, or None."""
+    low = text.lower()
+    if len(low) != len(text):
+        found = OPENER_SHAPE_ANY_CASE.match(text)
+    else:
+        found = OPENER_SHAPE.match(low)
+    return int(found.lastgroup[1:]) if found is not None and found.lastgroup else None
 
 
 def opens(text: str) -> bool:
-    """Whether the banner parser may find something at the start of `text` (see OPENER)."""
-    prefixes = OPENER_PREFIXES.match(text)
-    start = prefixes.end() if prefixes else 0
-    if OPENER.match(text, start) is not None:
+    """Whether the banner parser may find something at the start of `text` (see OPENER):
+    a row, or rows glued together with nothing between them."""
+    prefixes = OPENER.match(text)
+    if prefixes is None:  # cannot happen: the expression may match nothing
+        return True
+    if prefixes.group("strong") is not None:
         return True
     low = text.lower()
     if len(low) != len(text):  # a character whose lower case is longer: read it as it is
-        return OPENER_SHAPE_ANY_CASE.match(text, start) is not None
-    return OPENER_SHAPE.match(low, start) is not None
+        return OPENER_SHAPE_ANY_CASE.match(text, prefixes.end()) is not None
+    return OPENER_SHAPE.match(low, prefixes.end()) is not None
 
 
-OPENER_SHAPE_ANY_CASE = lazy(rf"{_SYMBOL}*\s*(?:{_JSON_START}|{_GATE})", _I)
+OPENER_SHAPE_ANY_CASE = lazy(_spaces_optional(rf"{_SYMBOL}*\s*(?:{_JSON_START}|{_GATE})"), _I)

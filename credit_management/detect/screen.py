@@ -2,9 +2,11 @@
 
 `signals.py` reads limits from these rows. This module owns turning raw terminal text into
 them: only the last rows matter (a 10 MB capture costs as much as 400 rows), ANSI and OSC
-escapes go, carriage-return overwrites keep their last text, and each row knows its glyph,
-indent and role (blank, rule, prompt, furniture, text). It also rejoins a logical line that a
-narrow pane wrapped over several rows, whether the break fell between words or inside one.
+escapes go (a cursor moved right leaves its blanks), carriage-return overwrites keep their
+last text, and each row knows its glyph, indent and role (blank, rule, prompt, furniture,
+text) and whether it passes the first-pass filter (`hot`: one anchored match where the row
+starts, so a row costs the same whatever words it holds). It also rejoins a logical line that
+a narrow pane wrapped over several rows, whether the break fell between words or inside one.
 """
 
 from __future__ import annotations

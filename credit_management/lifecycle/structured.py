@@ -21,6 +21,7 @@ from credit_management.models import AgentRecord, Kind, Signal, Status, iso, par
 DEFAULT_THRESHOLDS: tuple[float, ...] = (80.0, 95.0)
 # A limit read from a banner (no exact reset) is trusted for one cycle at most.
 BANNER_MAX_AGE = timedelta(hours=5)
+TRANSIENT_MAX_AGE = timedelta(minutes=10)
 NOTES_KEPT = 40
 _QUIET = (Status.EXHAUSTED, Status.PAUSED, Status.RESUMING)
 
@@ -60,6 +61,8 @@ def fresh_verdict(
     if resumed is not None and seen.signal_at <= resumed:
         return None
     signal = seen.signal
+    if not signal.kind.stops_agent and now - seen.signal_at > TRANSIENT_MAX_AGE:
+        return None  # a passing error long ago says nothing about the screen now
     if signal.kind is Kind.EXHAUSTED:
         if signal.reset_at is not None and signal.reset_at <= now:
             return None  # the window it names has reset since
@@ -107,6 +110,8 @@ def observe(
     if seen is None:
         return policy.observe(target, record, obs, now, cfg)
     record = copy.deepcopy(record)
+    if not isinstance(record.usage_warned, list):  # a hand-edited state file
+        record.usage_warned = []
     screen = obs.signal
     notes: list[policy.Action] = []
     signal = screen
@@ -166,6 +171,8 @@ def _merge(
 
 
 def _keep_usage(record: AgentRecord, seen: UsageObservation) -> None:
+    if not isinstance(record.usage, dict):  # a hand-edited state file
+        record.usage = {}
     if seen.usage:
         record.usage = {name: dict(window) for name, window in seen.usage.items()}
     if seen.cost_usd is not None:
@@ -229,3 +236,22 @@ def _warnings(
             fields = {**base, "kind": "prediction", "message": text}
             actions.append(policy.Emit("credit.warning", text, fields))
     return actions
+
+
+def exact_reset(record: AgentRecord, now: datetime) -> datetime | None:
+    """The reset the agent's own data gave: the stop's, when it was read from the data, else
+    the first window reset still ahead (for an agent still working). None when unknown."""
+    sources = ("claude-statusline", "claude-hook", "claude-transcript", "codex-rollout")
+    evidence = record.evidence or ""
+    if record.status is not Status.ACTIVE:
+        stopped_by_data = any(name in evidence for name in sources)
+        return parse_iso(record.reset_at) if stopped_by_data else None
+    usage = record.usage if isinstance(record.usage, dict) else {}
+    ahead = [
+        moment
+        for window in usage.values()
+        if isinstance(window, dict)
+        and (moment := parse_iso(window.get("resets_at"))) is not None
+        and moment > now
+    ]
+    return min(ahead) if ahead else None

@@ -2,12 +2,12 @@
 
 `Courier.drain` types the messages held for one agent, oldest first, each under the pane's
 typist lock (no other process types into that input box meanwhile). Before each message it
-looks at the pane: a visible limit, refusal menu or transient error with a retry instant keeps
-the rest queued, with the reason. It records the attempt in the state file before typing,
-types (`tmux.typist`), and watches the reaction: a refusal puts the message back at the head of
-the queue and reports the stop at once. An attempt found recorded while the lock is free belongs
-to a run that died mid-delivery; it is settled from the pane (typed or not, submitted or not)
-before anything else is typed.
+looks at the pane (`reading.look`): a visible limit, refusal menu or transient error with a
+retry instant keeps the rest queued, with the reason. It records the attempt in the state file
+before typing, types (`tmux.typist`), and watches the answer (`reading.answer`): a refusal puts
+the message back at the head of the queue and reports the stop at once. An attempt found
+recorded while the lock is free belongs to a run that died mid-delivery; it is settled from the
+pane (typed or not, submitted or not) before anything else is typed.
 """
 
 from __future__ import annotations
@@ -19,13 +19,11 @@ from datetime import datetime, tzinfo
 from typing import Any, Literal
 
 from credit_management.clock import Clock
-from credit_management.detect.banners import find_hits
-from credit_management.detect.screen import SPINNER_GLYPHS, Role, rows_of
-from credit_management.detect.signals import classify, has_reply, limit_menu_open, text_since
 from credit_management.errors import InputError, LockBusy
 from credit_management.lifecycle import policy
 from credit_management.messaging.queue import describe_hold, hold_of
-from credit_management.messaging.text import clock_text, preview
+from credit_management.messaging.reading import answer, look, stop_reason, transient_until
+from credit_management.messaging.text import preview
 from credit_management.models import AgentRecord, Kind, QueuedMessage, Signal, Status, iso
 from credit_management.store.journal import EventLog
 from credit_management.store.locks import typist_lock
@@ -35,7 +33,6 @@ from credit_management.tmux.gateway import PaneInfo, Tmux
 from credit_management.tmux.typist import InputRow, deliver, shows_typed, submit
 
 Outcome = Literal["delivered", "requeued", "unconfirmed"]
-TRANSIENT = (Kind.RATE_LIMIT, Kind.OVERLOADED)
 LOCK_WAIT_SECONDS = 30.0  # another typist holds a pane for one message, seconds at most
 REACTION_SECONDS = 6.0  # how long the answer to a message is watched for a refusal
 REACTION_POLL_SECONDS = 0.25
@@ -51,16 +48,6 @@ class NotAnAgent(InputError):
 
 class _Dropped(Exception):
     """The message left the queue (`queue drop`) while waiting for its turn: do not type it."""
-
-
-@dataclass(frozen=True)
-class Look:
-    """The pane before typing: whether a message may go now, else why not and until when."""
-
-    ready: bool
-    reason: str | None = None
-    until: datetime | None = None
-    signal: Signal | None = None
 
 
 @dataclass(frozen=True)
@@ -86,48 +73,8 @@ class Drained:
     refused: bool = False  # the pane runs a shell, an editor or a pager: nothing was typed
 
 
-def transient_until(signal: Signal, now: datetime) -> datetime | None:
-    """The retry instant of a transient error still in the future, else None."""
-    if signal.kind in TRANSIENT and signal.reset_at is not None and signal.reset_at > now:
-        return signal.reset_at
-    return None
-
-
-def _stop_reason(signal: Signal, now: datetime, zone: tzinfo) -> str:
-    what = {
-        Kind.EXHAUSTED: "a usage limit is on screen",
-        Kind.BILLING: "a billing error is on screen",
-        Kind.AUTH: "a login or API key error is on screen",
-        Kind.AUTO_RESUME: "the agent waits to continue on its own",
-    }.get(signal.kind, f"a {signal.kind.value.replace('_', ' ')} error is on screen")
-    if signal.reset_at is not None and signal.reset_at > now:
-        verb = "asks to retry at" if signal.kind in TRANSIENT else "resets"
-        what += f"; it {verb} {clock_text(signal.reset_at, now, zone)}"
-    return what
-
-
-def look(text: str, mark: str | None, now: datetime, zone: tzinfo) -> Look:
-    """Whether a message may be typed into a pane showing `text` (only what came after `mark`,
-    the agent's last resume, is read): not while a limit, a refusal menu or a transient error
-    with a retry instant in the future shows, confirmed by the monitor or not."""
-    after = text_since(text, mark)
-    signal = classify(after, now, zone)
-    if limit_menu_open(after):
-        return Look(False, "a limit menu is open", signal.reset_at, signal)
-    if signal.kind.stops_agent:
-        return Look(False, _stop_reason(signal, now, zone), signal.reset_at, signal)
-    retry = transient_until(signal, now)
-    if retry is not None:
-        return Look(False, _stop_reason(signal, now, zone), retry, signal)
-    return Look(True, signal=signal)
-
-
 def _tail(text: str) -> str:
     return "\n".join(text.split("\n")[-ATTEMPT_ROWS:])
-
-
-def _squash(text: str) -> str:
-    return "".join(text.split())
 
 
 class Courier:
@@ -193,7 +140,7 @@ class Courier:
             if step.outcome != "delivered" or step.signal is not None:
                 reason = "the agent refused it" if step.outcome == "requeued" else step.detail
                 if step.outcome == "delivered" and step.signal is not None:
-                    reason = _stop_reason(step.signal, self.clock.now(), self.host_tz)
+                    reason = stop_reason(step.signal, self.clock.now(), self.host_tz)
                 until = step.signal.reset_at if step.signal is not None else None
                 return self._waiting(target, typed, reason, until)
             if step.message.id == last:
@@ -251,7 +198,7 @@ class Courier:
         text = self.quiet(pane.pane_id) if quiet else self._capture(pane.pane_id)
         if text is None:
             return Drained((), len(record.queued), "the window closed", None)
-        seen = look(text, record.resume_mark, self.clock.now(), self.host_tz)
+        seen = look(text, record.resume_mark, self.clock.now(), self.host_tz, record.stall)
         if not seen.ready:
             return Drained((), len(record.queued), seen.reason, seen.until)
         return self._type(target, pane, message)
@@ -434,24 +381,14 @@ class Courier:
             captured = self._capture(pane_id)
             if captured is None:
                 return "gone", Signal(Kind.NONE)
-            after, found = _after(captured, text)
-            now = self.clock.now()
-            signal = classify(after, now, self.host_tz)
-            if not found and signal.evidence and _squash(signal.evidence) in _squash(before):
-                signal = Signal(Kind.NONE)  # the banner was there before the message
-            menu = found and limit_menu_open(after)
-            stopped = signal.kind.stops_agent or transient_until(signal, now) is not None or menu
-            replied = has_reply(after, text) if found else captured != before
-            if stopped:
-                # Refused only when nothing but the stop follows the message: an answer (or
-                # any work) above it means the message was taken, and typing it again after
-                # the reset would deliver it twice. With no echo to go by (a paste shown as a
-                # placeholder), a new stop within seconds of Enter is the answer to it.
-                refused = _only_stop(after, text) if found else True
-                return ("refused" if refused else "accepted"), signal
-            if replied and after == previous:
+            seen = answer(captured, text, before, self.clock.now(), self.host_tz)
+            signal = seen.signal
+            if seen.verdict in ("refused", "accepted"):
+                return seen.verdict, signal
+            # A reply counts once it has stopped changing (not a spinner mid-answer).
+            if seen.verdict == "replied" and seen.after == previous:
                 return "accepted", signal
-            previous = after
+            previous = seen.after
             self.clock.sleep(REACTION_POLL_SECONDS)
         return "accepted", signal
 
@@ -480,36 +417,5 @@ class Courier:
                 self.log.append(action.event, now=now, target=target, **fields)
 
 
-def _only_stop(after: str, text: str) -> bool:
-    """Whether the rows below the echo of `text` show the stop and nothing else before it
-    (blank rows, spinners and the echo's own wrapped rows aside)."""
-    rows = rows_of(after)
-    _hits, banner_rows = find_hits(rows)
-    echo = _squash(text)
-    for row in rows:
-        if row.index in banner_rows:
-            return True
-        if row.role is not Role.TEXT or row.glyph in SPINNER_GLYPHS:
-            continue
-        if echo and _squash(row.text) in echo:
-            continue
-        return False
-    return True  # a stop with no banner row of its own: a limit menu in the box's place
-
-
-def _after(captured: str, text: str) -> tuple[str, bool]:
-    """What the pane shows below the echo of `text`, and whether the echo was found."""
-    after = text_since(captured, text)
-    return after, after != captured
-
-
 def _default_config(state: State) -> policy.PolicyConfig:
     return policy.PolicyConfig(reset_times=tuple(state.reset_times), timezone=state.timezone)
-
-
-def queued_reason(drained: Drained, now: datetime, zone: tzinfo) -> str:
-    """One line on why messages wait after a drain."""
-    reason = drained.reason or "waiting for its turn"
-    if drained.until is not None and drained.until > now and "at " not in reason:
-        reason += f" (until {clock_text(drained.until, now, zone)})"
-    return reason

@@ -14,9 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -55,6 +53,8 @@ def make_payload(
     **extra: Any,
 ) -> dict[str, Any]:
     """The JSON document a hook receives (the seed's fields plus any `extra` ones)."""
+    import socket  # only when an event fires: a quiet sweep never loads it
+
     host = socket.gethostname()
     payload: dict[str, Any] = {
         "event": event,
@@ -194,6 +194,8 @@ def _run_hook(hook: HookSpec, event: str, body: bytes, deadline: float) -> str |
 def _run_command(
     command: list[str], event: str, body: bytes, timeout: float, deadline: float
 ) -> str | None:
+    import secrets
+
     marker = f"{HOOK_ID_ENV}={secrets.token_hex(8)}"
     env = dict(os.environ)
     env[EVENT_ENV] = event
@@ -375,7 +377,7 @@ def _post(
 
 
 def _reason(reason: object) -> str:
-    if isinstance(reason, TimeoutError | socket.timeout):
+    if isinstance(reason, TimeoutError):  # socket.timeout is the same class
         return "timed out"
     if isinstance(reason, OSError) and reason.strerror:
         return reason.strerror

@@ -424,10 +424,14 @@ def limit_menu(config: SimConfig, reset_at: datetime) -> list[str]:
 
 
 def paraphrase(prompt: str, limit: int = 60) -> str:
-    """A short restatement of the prompt's first line, for the answer."""
+    """A short restatement of the prompt's first line, for the answer. A long prompt is cut at
+    a word, with no trailing "…": that is how a spinner's line ends, not a finished answer."""
     first = " ".join(prompt.strip().splitlines()[0].split()) if prompt.strip() else ""
     text = first[:1].lower() + first[1:]
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ config.toml keys (all optional):
   ignore                      list of patterns never watched (the monitor's own window, shells)
   orchestrator                target told about stops and resumes (default: none)
   test_message                sent at a reset to check that the agent answers again
-  resume_message              sent once the agent is verified working again
+  resume_message              sent once the agent is verified working again ("" sends none,
+                              leaving a tight cycle to the held messages)
   model_switch_message        sent when an agent must change model (default "/model sonnet")
   resume_margin_seconds       wait this long after a printed reset before resuming (60)
   verify_timeout_seconds      how long a resumed agent has to answer the test message (90)
@@ -25,6 +26,7 @@ config.toml keys (all optional):
                               instant is a stall (30)
   nudge_message               what a stalled agent is sent (default "continue")
   max_nudges                  nudges per error, 0 for none (2)
+  usage_warning_percents      credit.warning when a usage window passes these (80, 95)
   cycle_hours                 length of the usage cycle when no reset was printed (5)
                               (env CLAUDE_CREDIT_CYCLE_HOURS)
   check_interval_minutes      minutes between sweeps of the watcher (5)
@@ -41,11 +43,9 @@ stay in the state file, as in the original tool.
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import re
-import tomllib
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -98,6 +98,7 @@ class Settings:
     stall_seconds: float = 30.0
     nudge_message: str = "continue"
     max_nudges: int = 2
+    usage_warning_percents: tuple[float, ...] = (80.0, 95.0)
     hooks: tuple[HookSpec, ...] = ()
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     config_file: Path | None = field(default=None, compare=False)
@@ -281,6 +282,14 @@ def _flag(raw: object) -> bool:
     raise ValueError("not true or false")
 
 
+def _percents(raw: object) -> tuple[float, ...]:
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, list | tuple):
+        raise ValueError
+    check, _ = number(1, 100)
+    return tuple(sorted(check(item) for item in items if not isinstance(item, str) or item.strip()))
+
+
 def _optional_target(raw: object) -> str | None:
     if raw is None:
         return None
@@ -315,6 +324,7 @@ _CHECKERS: dict[str, Checker] = {
     "stall_seconds": duration("s", 1, DAY),
     "nudge_message": (_text, "a non-empty single line of text"),
     "max_nudges": whole(0, 20),
+    "usage_warning_percents": (_percents, "a list of percentages from 1 to 100"),
 }
 
 
@@ -338,6 +348,8 @@ def _unknown_key(key: str, allowed: list[str] | tuple[str, ...], where: str) -> 
 
 
 def _unknown_key_text(key: str, allowed: list[str] | tuple[str, ...], where: str) -> str:
+    import difflib  # only for a mistake's hint
+
     close = difflib.get_close_matches(key, allowed, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"{where}: unknown key {key!r}{hint}"
@@ -352,6 +364,8 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: is a folder, expected a TOML file") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from error
+    import tomllib  # only when there is a file to parse
+
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

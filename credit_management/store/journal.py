@@ -52,6 +52,9 @@ EVENT_NAMES: tuple[str, ...] = (
     "schedule.delivered",
     "schedule.cancelled",
     "state.corrupt",
+    "signal.disagreement",
+    "statusline.error",
+    "hook.error",
 )
 # The journal's own lines: not events a person or a hook wants, so `read` skips them.
 JOURNAL_EVENTS = frozenset({"state.snapshot", "state.changed"})

@@ -140,6 +140,9 @@ def agent_view(
         "last_seen": record.last_seen,
         "attempts": record.attempts,
         "queued": len(record.queued),
+        # Held messages unmoved for several resumes; why nothing can be typed into it.
+        "queue_stalled": record.queue_stalled,
+        "unreachable": record.unreachable,
         "usage": record.usage,
         "cost_usd": record.cost_usd,
         "predicted_exhaustion": record.predicted_exhaustion,

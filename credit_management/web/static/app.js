@@ -207,7 +207,10 @@
       left.textContent = "—";
       if (resumeAt) left.title = formatLocal(resumeAt);
       row.appendChild(left);
-      const message = el("td", "message", agent.message || "—");
+      let note = agent.message || "—";
+      if (agent.unreachable) note += ` · not typed into: ${agent.unreachable}`;
+      else if (agent.queue_stalled) note += ` · queue stalled (${agent.queued} held)`;
+      const message = el("td", "message", note);
       if (agent.last_signal && agent.last_signal.evidence) message.title = agent.last_signal.evidence;
       row.appendChild(message);
       const actions = el("td", "actions");
