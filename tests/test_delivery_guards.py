@@ -148,6 +148,11 @@ def test_an_orchestrator_in_a_shell_gets_no_note_and_it_is_logged(
     assert len(told) == 1
     assert told[0]["reason"] == f"{shell} runs bash (a shell), not an agent"
     assert str(told[0]["note"]).startswith(f"[credit-monitor] {worker} (claude) is out of usage")
+    shown = json.loads(invoke(isolated_home, tmux_server, "status", "--json").output)
+    view = next(agent for agent in shown["agents"] if agent["target"] == shell)
+    assert view["unreachable"] == f"{shell} runs bash (a shell), not an agent"
+    said = invoke(isolated_home, tmux_server, "health").output
+    assert f"{shell}: nothing is typed into it: {shell} runs bash (a shell)" in said
 
 
 def test_an_agent_started_by_a_wrapper_shell_still_gets_its_messages(

@@ -60,6 +60,11 @@ def test_three_resumes_without_the_queue_moving_fire_queue_stalled_once(
     assert view["queue_stalled"] is True and view["stalled_resumes"] == 4
     text = invoke(isolated_home, tmux_server, "status").output
     assert "queue stalled (1 held)" in text
+    health = json.loads(invoke(isolated_home, tmux_server, "health", "--json").output)
+    row = next(agent for agent in health["agents"] if agent["target"] == TARGET)
+    assert row["queue_stalled"] is True and row["queued"] == 1
+    said = invoke(isolated_home, tmux_server, "health").output
+    assert f"{TARGET}: queue stalled: 1 held message(s) have not moved" in said
 
 
 def test_an_empty_resume_message_sends_none(

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +34,7 @@ from test_web_api import (
 from credit_management.clock import Clock, SystemClock
 from credit_management.models import Status, iso, set_status
 from credit_management.store.config import Settings
+from credit_management.store.liveness import record_sweep
 from credit_management.store.paths import Paths
 from credit_management.store.state import StateStore
 from credit_management.web.server import DashboardServer
@@ -328,3 +329,30 @@ def test_retry_now_resumes_a_simulated_agent_whose_limit_has_passed(
         sync_api.expect(row.locator(".badge")).to_have_text("active")
         sync_api.expect(page.locator(".banner")).to_have_count(0)
         page.goto("about:blank")  # stop polling before the server goes (its resume may linger)
+
+
+@pytest.mark.parametrize(
+    ("minutes_ago", "warned"),
+    [(None, True), (1, False), (20, True)],
+    ids=["never", "fresh", "stale"],
+)
+def test_the_page_says_whether_a_monitor_is_sweeping(
+    page: Any,
+    server: DashboardServer,
+    paths: Paths,
+    now: datetime,
+    minutes_ago: int | None,
+    warned: bool,
+) -> None:
+    if minutes_ago is not None:
+        record_sweep(paths, now - timedelta(minutes=minutes_ago), 300, "watch")
+    page.goto(server.url)
+    liveness = page.locator("#liveness")
+    if minutes_ago is None:
+        sync_api.expect(liveness).to_contain_text("No sweep yet")
+    else:
+        sync_api.expect(liveness).to_contain_text(re.compile(rf"Last sweep {minutes_ago}m ago"))
+    if warned:
+        sync_api.expect(liveness).to_have_class(re.compile(r"\bstale\b"))
+    else:
+        sync_api.expect(liveness).not_to_have_class(re.compile(r"\bstale\b"))

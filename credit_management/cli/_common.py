@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from credit_management.cli import CliContext
+from credit_management.cli.context import CliContext
 from credit_management.clock import SystemClock
 from credit_management.credit_monitor import Supervisor
 from credit_management.detect.resets import format_until

@@ -8,9 +8,9 @@ import os
 
 import click
 
-from credit_management.cli import CliContext
 from credit_management.cli._default_group import DefaultGroup
 from credit_management.cli.config_file import default_config_text
+from credit_management.cli.context import CliContext
 from credit_management.cli.render import echo_json, json_option
 from credit_management.store.config import load_settings
 

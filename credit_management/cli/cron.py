@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from credit_management.cli import CliContext
+from credit_management.cli.context import CliContext
 from credit_management.cli.render import echo_json, json_option
 from credit_management.service import cron as crontab
 from credit_management.store.config import load_settings

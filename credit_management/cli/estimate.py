@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from credit_management.cli import CliContext
 from credit_management.cli._common import build_supervisor
+from credit_management.cli.context import CliContext
 from credit_management.cli.render import (
     Times,
     colour_status_column,

@@ -11,8 +11,8 @@ import json
 import os
 import sys
 
-from credit_management.cli import SOCKET_ENV, CliContext
 from credit_management.cli._samples import log_problem, now_seconds, read_stdin, record
+from credit_management.cli.context import SOCKET_ENV, CliContext
 from credit_management.store.paths import resolve_paths
 
 WRAPPED_TIMEOUT = 10.0

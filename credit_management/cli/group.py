@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from credit_management.cli import (
+from credit_management.cli.context import (
     ALIASES,
     COMMANDS,
     EPILOG,

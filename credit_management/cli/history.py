@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from credit_management.cli import CliContext
+from credit_management.cli.context import CliContext
 from credit_management.cli.render import (
     Times,
     as_instant,

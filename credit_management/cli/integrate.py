@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from credit_management.cli import CliContext
+from credit_management.cli.context import CliContext
 from credit_management.service.claude_settings import integrate as add_entries
 from credit_management.service.claude_settings import remove, settings_path
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from credit_management.cli import CliContext
 from credit_management.cli._common import build_supervisor
+from credit_management.cli.context import CliContext
 from credit_management.cli.render import echo_json, json_option
 from credit_management.control.manual import Change, pause_agent
 from credit_management.tmux.gateway import Tmux

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
-from credit_management.cli import CliContext
 from credit_management.cli._default_group import DefaultGroup
+from credit_management.cli.context import CliContext
 from credit_management.cli.render import Times, echo_json, json_option, table, utc_option
 from credit_management.clock import SystemClock
 from credit_management.messaging.queue import Held, describe_hold, hold_of, queued, schedules

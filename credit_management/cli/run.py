@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from credit_management.cli import CliContext
 from credit_management.cli._common import build_supervisor, echo_json
+from credit_management.cli.context import CliContext
 from credit_management.errors import LockBusy
 from credit_management.service.cron import rotate_log
 from credit_management.store.state import StateCorrupt, run_lock

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import click
 
-from credit_management.cli import CliContext
 from credit_management.cli._default_group import DefaultGroup
 from credit_management.cli._foresight import runs_out_first
+from credit_management.cli.context import CliContext
 from credit_management.cli.render import Times, echo_json, json_option, table, utc_option
 from credit_management.clock import SystemClock, host_zone
 from credit_management.messaging.queue import (

@@ -7,10 +7,10 @@ from datetime import datetime
 
 import click
 
-from credit_management.cli import CliContext
 from credit_management.cli._common import build_supervisor
 from credit_management.cli._default_group import echo_json
 from credit_management.cli._foresight import runs_out_first
+from credit_management.cli.context import CliContext
 from credit_management.clock import host_zone
 from credit_management.messaging.queue import describe_hold
 from credit_management.messaging.send import SendResult, send_or_queue
@@ -24,10 +24,8 @@ EXIT_CODES = {"delivered": 0, "queued": 0, "requeued": 0, "unconfirmed": 1}
 @click.command()
 @click.argument("target")
 @click.argument("message", nargs=-1, required=True)
-@click.option("--now", "send_now", is_flag=True, help="Send even when the agent is stopped.")
-@click.option(
-    "--force", is_flag=True, help="Type even into a shell, an editor or a pager (never needed)."
-)
+@click.option("--now", "send_now", is_flag=True, help="Type it at once, ahead of held messages.")
+@click.option("--force", is_flag=True, help="Type even into a shell, an editor or a pager.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.pass_obj
 def send(

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from credit_management.cli import CliContext
+from credit_management.cli.context import CliContext
 from credit_management.cli.render import echo_json, json_option
 from credit_management.service import systemd
 

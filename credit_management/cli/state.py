@@ -7,8 +7,8 @@ import sys
 
 import click
 
-from credit_management.cli import CliContext
 from credit_management.cli._common import build_supervisor, echo_json
+from credit_management.cli.context import CliContext
 from credit_management.clock import SystemClock
 from credit_management.store.journal import EventLog
 from credit_management.store.rebuild import check as check_state

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from credit_management.cli import CliContext
+from credit_management.cli.context import CliContext
 from credit_management.cli.render import (
     Times,
     colour_status_column,

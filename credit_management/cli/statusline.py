@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from credit_management.cli import CliContext
+from credit_management.cli.context import CliContext
 from credit_management.cli.fast import statusline_text
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-from credit_management.cli import CliContext
 from credit_management.cli._common import build_supervisor
+from credit_management.cli.context import CliContext
 from credit_management.cli.render import Times, echo_json, json_option, table, utc_option
 from credit_management.errors import TmuxError
 from credit_management.lifecycle.structured import UsageObservation, earliest_exhaustion

@@ -9,8 +9,8 @@ from types import FrameType
 
 import click
 
-from credit_management.cli import CliContext
 from credit_management.cli._common import Duration, build_supervisor
+from credit_management.cli.context import CliContext
 from credit_management.cli.render import utc_option
 from credit_management.cli.watch_output import choose_output
 

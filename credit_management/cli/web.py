@@ -15,7 +15,7 @@ from types import FrameType
 
 import click
 
-from credit_management.cli import CliContext
+from credit_management.cli.context import CliContext
 from credit_management.store.config import load_settings
 from credit_management.web import check_bind, create_server
 from credit_management.web.server import check_token, generate_token, is_loopback, tls_context

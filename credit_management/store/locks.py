@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from credit_management.errors import StateError
+
 POLL_SECONDS = 0.01
 TYPISTS_DIR = "typists"  # under the data folder: one lock file per pane typed into
 
@@ -86,7 +88,12 @@ def typist_lock(data_dir: Path, pane_id: str, wait: float) -> Iterator[FileLock]
     """The per-pane typist lock, held for a whole type-Enter-verify step, so two processes
     (a `send` and the watcher) never type into one input box at once. Yields as `file_lock`
     does; the winner is recorded as the holder."""
-    with file_lock(typist_lock_path(data_dir, pane_id), wait) as lock:
+    path = typist_lock_path(data_dir, pane_id)
+    with contextlib.ExitStack() as stack:
+        try:
+            lock = stack.enter_context(file_lock(path, wait))
+        except OSError as error:
+            raise StateError(f"cannot lock {path}: {error.strerror}") from error
         if lock.locked:
             lock.write_owner()
         yield lock

@@ -14,6 +14,8 @@
     skewMs: 0, // server clock minus browser clock
     shownAlertId: null,
     pending: new Set(), // targets with a request in flight from this page
+    lastSweep: null, // when a monitor last swept (ISO 8601), null before the first
+    sweepStale: null, // true when that is older than three intervals: nothing is watching
   };
 
   const $ = (id) => document.getElementById(id);
@@ -465,7 +467,29 @@
     node.classList.toggle("error", Boolean(isError));
   }
 
+  // Whether anything is watching: "last sweep 40s ago", a warning when it is stale.
+  function renderLiveness() {
+    const node = $("liveness");
+    node.textContent = "";
+    node.classList.toggle("stale", view.sweepStale === true);
+    if (view.lastSweep === null) {
+      node.textContent = "No sweep yet: start `credit-monitor watch` or `credit-monitor cron install`.";
+      node.classList.add("stale");
+      return;
+    }
+    node.appendChild(document.createTextNode("Last sweep "));
+    const ago = el("span", "ago");
+    ago.dataset.ago = view.lastSweep;
+    node.appendChild(ago);
+    if (view.sweepStale === true) {
+      node.appendChild(
+        document.createTextNode(" — no monitor seems to be running (no watch, no cron)."),
+      );
+    }
+  }
+
   function render() {
+    renderLiveness();
     renderAgents();
     renderBanners();
     renderEvents();
@@ -485,6 +509,8 @@
     const serverTime = parseTime(agents.now);
     if (serverTime !== null) view.skewMs = serverTime - Date.now();
     view.agents = agents.agents;
+    view.lastSweep = agents.last_sweep ?? null;
+    view.sweepStale = agents.sweep_stale ?? null;
     view.alerts = alerts.alerts;
     view.events = events.events;
     render();
