@@ -15,6 +15,7 @@ Usage: python bench/bench_capture.py [--windows 200] [--rounds 5]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -23,7 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import libtmux
 
@@ -41,7 +42,26 @@ WINDOW_SCRIPT = (
 )
 
 
-def start_server(tmux: str, socket: str, home: str, windows: int) -> None:
+@contextlib.contextmanager
+def private_server(tmux: str, prefix: str) -> Iterator[tuple[str, str]]:
+    """A fresh socket name and a temp folder (for HOME, and TMUX_TMPDIR so the socket goes with
+    it: tmux 3.3a leaves the socket file behind after kill-server); the server dies at the end."""
+    socket = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    with tempfile.TemporaryDirectory(prefix=f"{prefix}-") as scratch:
+        os.environ["TMUX_TMPDIR"] = scratch
+        os.environ.pop("TMUX", None)
+        try:
+            yield socket, scratch
+        finally:
+            subprocess.run(
+                [tmux, "-L", socket, "kill-server"], capture_output=True, check=False, timeout=10
+            )
+
+
+def start_server(
+    tmux: str, socket: str, home: str, windows: int, script: str = WINDOW_SCRIPT
+) -> None:
+    """`windows` windows in session `agents`, each running `script` with its number as $0."""
     env = {**os.environ, "HOME": home}
 
     def run(*args: str) -> None:
@@ -51,23 +71,24 @@ def start_server(tmux: str, socket: str, home: str, windows: int) -> None:
 
     run("-f", "/dev/null", "new-session", "-d", "-s", "agents", "-n", "a0", "-x", "200", "-y", "50")
     run("set-option", "-g", "history-limit", "2000")
-    run("respawn-window", "-k", "-t", "agents:0", "sh", "-c", WINDOW_SCRIPT, "0")
+    run("respawn-window", "-k", "-t", "agents:0", "sh", "-c", script, "0")
     # Chains of new-window keep the setup fast; tmux refuses a chain over 16 KiB.
     chain: list[str] = []
     for n in range(1, windows):
         chain += ["new-window", "-d", "-t", "agents:", "-n", f"a{n}", "sh", "-c"]
-        chain += [WINDOW_SCRIPT, str(n), ";"]
+        chain += [script, str(n), ";"]
         if len(chain) > 400 or n == windows - 1:
             run(*chain[:-1])
             chain = []
 
 
-def wait_ready(gateway: Tmux, windows: int, timeout: float = 60.0) -> None:
+def wait_ready(gateway: Tmux, windows: int, timeout: float = 60.0, ready: str = "READY") -> None:
+    """Wait until all `windows` windows show `ready` (their script is done printing)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         panes = gateway.list_panes()
         captured = gateway.capture_panes([p.pane_id for p in panes])
-        if len(panes) == windows and all("READY" in text for text in captured.values()):
+        if len(panes) == windows and all(ready in text for text in captured.values()):
             return
         time.sleep(0.2)
     raise SystemExit("the benchmark windows did not start in time")
@@ -132,26 +153,16 @@ def main() -> int:
     if tmux is None:
         print("tmux is not installed", file=sys.stderr)
         return 1
-    socket = f"cmbench-{uuid.uuid4().hex[:10]}"
-    with tempfile.TemporaryDirectory(prefix="cmbench-") as home:
-        # The socket goes in the temp folder too: tmux 3.3a leaves the socket file behind
-        # after kill-server, and this way it goes with the folder.
-        os.environ["TMUX_TMPDIR"] = home
-        os.environ.pop("TMUX", None)
-        try:
-            start_server(tmux, socket, home, options.windows)
-            gateway = Tmux(socket)
-            wait_ready(gateway, options.windows)
-            before = gateway.calls
-            chained_time, chained_hits = timed(options.rounds, lambda: chained(gateway))
-            per_round = (gateway.calls - before) // options.rounds
-            server = libtmux.Server(socket_name=socket)
-            libtmux_time, libtmux_hits = timed(options.rounds, lambda: libtmux_loop(server))
-            seed_time, seed_hits = timed(options.rounds, lambda: seed_loop(tmux, socket))
-        finally:
-            subprocess.run(
-                [tmux, "-L", socket, "kill-server"], capture_output=True, check=False, timeout=10
-            )
+    with private_server(tmux, "cmbench") as (socket, home):
+        start_server(tmux, socket, home, options.windows)
+        gateway = Tmux(socket)
+        wait_ready(gateway, options.windows)
+        before = gateway.calls
+        chained_time, chained_hits = timed(options.rounds, lambda: chained(gateway))
+        per_round = (gateway.calls - before) // options.rounds
+        server = libtmux.Server(socket_name=socket)
+        libtmux_time, libtmux_hits = timed(options.rounds, lambda: libtmux_loop(server))
+        seed_time, seed_hits = timed(options.rounds, lambda: seed_loop(tmux, socket))
     windows = options.windows
     print(f"windows: {windows}, rounds: {options.rounds} (median shown)")
     print(

@@ -10,7 +10,7 @@ because another one warmed a cache:
 Cold: each capture read as if for the first time (caches of rows and lines emptied first, as a
 `run` from cron reads them); warm: read again (as `watch` does). Prints the milliseconds per 100
 windows (best of the rounds, taken in turns, CPU time) and each kind's ratio to the plain panes.
-Usage: python bench/bench_classify.py [--windows 100] [--rounds 5] [--width 120] [--seed 7]
+Usage: python bench/bench_classify.py [--windows 100] [--rounds 5] [--width 80 120 200] [--seed 7]
 """
 
 from __future__ import annotations
@@ -150,26 +150,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--windows", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--width", type=int, default=120)
+    parser.add_argument("--width", type=int, nargs="+", default=[80, 120, 200])
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    rng = random.Random(args.seed)
+    for width in args.width:
+        _measure(width, args.windows, args.rounds, random.Random(args.seed))
+
+
+def _measure(width: int, windows: int, rounds: int, rng: random.Random) -> None:
     panes = {
-        name: [build(rng, args.width, window) for window in range(args.windows)]
+        name: [build(rng, width, window) for window in range(windows)]
         for name, build in KINDS.items()
     }
     print(
-        f"{args.windows} windows of each kind, {ROWS} rows, {args.width} columns, "
-        f"best of {args.rounds} rounds (CPU ms per {args.windows} windows)"
+        f"{windows} windows of each kind, {ROWS} rows, {width} columns, "
+        f"best of {rounds} rounds (CPU ms per {windows} windows)"
     )
     for name, captures in panes.items():
         kinds = Counter(classify(text, NOW, ZONE).kind.value for text in captures)
         print(f"  {name:9} kinds: {dict(sorted(kinds.items()))}")
     for label, forget in (("cold", True), ("warm", False)):
-        figures = _best(panes, args.rounds, forget)
+        figures = _best(panes, rounds, forget)
         base = figures["plain"]
         shown = "  ".join(f"{name} {ms:7.1f} ms ({ms / base:.2f}x)" for name, ms in figures.items())
-        print(f"{label}: {shown}")
+        print(f"  {label}: {shown}")
 
 
 def _best(panes: dict[str, list[str]], rounds: int, forget: bool) -> dict[str, float]:

@@ -23,14 +23,12 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_capture import seed_loop, start_server, timed, wait_ready
+from bench_capture import private_server, seed_loop, start_server, timed, wait_ready
 
 from credit_management.tmux.gateway import Tmux
 
@@ -80,27 +78,19 @@ def main() -> int:
 
 def measure(tmux: str, windows: int, rounds: int) -> tuple[float, float, float]:
     """Medians of `credit-monitor run` and the seed loop over `windows` fresh windows."""
-    socket = f"cmbench-{uuid.uuid4().hex[:10]}"
-    with tempfile.TemporaryDirectory(prefix="cmbench-") as scratch:
-        os.environ["TMUX_TMPDIR"] = scratch
-        os.environ.pop("TMUX", None)
+    with private_server(tmux, "cmbench") as (socket, scratch):
         home = str(Path(scratch) / "home")
         Path(home).mkdir()
         # The second look before acting on a stop is a deliberate pause; it is not work.
         (Path(home) / "config.toml").write_text("confirm_seconds = 0\n", encoding="utf-8")
-        try:
-            start_server(tmux, socket, scratch, windows)
-            wait_ready(Tmux(socket), windows, timeout=max(60.0, windows * 0.2))
-            first = monitor_run(socket, home)
-            ours: list[float] = []
-            theirs: list[float] = []
-            for _ in range(rounds):
-                ours.append(monitor_run(socket, home))
-                theirs.append(timed(1, lambda: seed_loop(tmux, socket))[0])
-        finally:
-            subprocess.run(
-                [tmux, "-L", socket, "kill-server"], capture_output=True, check=False, timeout=10
-            )
+        start_server(tmux, socket, scratch, windows)
+        wait_ready(Tmux(socket), windows, timeout=max(60.0, windows * 0.2))
+        first = monitor_run(socket, home)
+        ours: list[float] = []
+        theirs: list[float] = []
+        for _ in range(rounds):
+            ours.append(monitor_run(socket, home))
+            theirs.append(timed(1, lambda: seed_loop(tmux, socket))[0])
     return statistics.median(ours), statistics.median(theirs), first
 
 

@@ -24,9 +24,12 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_capture import private_server, start_server, wait_ready
 
 from credit_management.clock import SystemClock, host_zone
 from credit_management.credit_monitor import Supervisor
@@ -43,28 +46,6 @@ WINDOW_SCRIPT = (
     'i=1; while [ $i -le 150 ]; do echo "⏺ agent $0, step $i: edited src/module_$i.py, tests'
     ' pass"; i=$((i+1)); done; echo "╭──╮"; echo "│ > │"; echo "╰──╯"; exec sleep 86400'
 )
-
-
-def start_windows(tmux: str, socket: str, home: str, windows: int) -> None:
-    env = {**os.environ, "HOME": home}
-
-    def run(*args: str) -> None:
-        subprocess.run([tmux, "-L", socket, *args], env=env, check=True, timeout=60)
-
-    run("-f", "/dev/null", "new-session", "-d", "-s", "agents", "-n", "a0", "-x", "200", "-y", "50")
-    run("set-option", "-g", "history-limit", "2000")
-    run("respawn-window", "-k", "-t", "agents:0", "sh", "-c", WINDOW_SCRIPT, "0")
-    for n in range(1, windows):
-        run("new-window", "-d", "-t", "agents:", "-n", f"a{n}", "sh", "-c", WINDOW_SCRIPT, str(n))
-    gateway = Tmux(socket)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        panes = gateway.list_panes()
-        texts = gateway.capture_panes([p.pane_id for p in panes]).values()
-        if len(panes) == windows and all("│ > │" in text for text in texts):
-            return
-        time.sleep(0.2)
-    raise SystemExit("the benchmark windows did not start in time")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -125,40 +106,33 @@ def main() -> int:
     if tmux is None:
         print("tmux is not installed", file=sys.stderr)
         return 1
-    socket = f"cmidle-{os.getpid()}"
-    with tempfile.TemporaryDirectory(prefix="cmidle-") as scratch:
-        os.environ["TMUX_TMPDIR"] = scratch
-        os.environ.pop("TMUX", None)
+    with private_server(tmux, "cmidle") as (socket, scratch):
         home = str(Path(scratch) / "home")
         Path(home).mkdir()
         (Path(home) / "config.toml").write_text("confirm_seconds = 0\n", encoding="utf-8")
-        try:
-            start_windows(tmux, socket, scratch, options.windows)
-            print(f"{options.windows} windows, nproc {os.cpu_count()}, ", end="")
-            print(f"load average {os.getloadavg()[0]:.2f}")
-            busy, sweeps = watcher_cpu(socket, home, "5s", options.seconds)
-            per_sweep = busy / max(sweeps, 1)
-            idle, idle_sweeps = watcher_cpu(socket, home, None, options.seconds)
-            waiting = idle / options.seconds
-            share = waiting + per_sweep / DEFAULT_INTERVAL
-            print(f"(a) one sweep: {per_sweep * 1000:.1f} ms CPU ({sweeps} sweeps in ", end="")
-            print(f"{options.seconds:g} s at --interval 5s)")
-            print(f"    waiting: {idle * 1000:.0f} ms CPU in {options.seconds:g} s at the ", end="")
-            print(f"default interval ({idle_sweeps} sweeps) = {waiting * 100:.3f}% of a core")
-            verdict = "met" if share < 0.005 else "NOT met"
-            print(f"    at the default 5 min interval: {share * 100:.3f}% of a core ", end="")
-            print(f"(target < 0.5%: {verdict})")
-            marks = memory(socket, home, options.sweeps)
-            print("(b) RSS after n sweeps, the clock moved 5 min after each:")
-            print("    " + ", ".join(f"{n}: {mib:.1f} MiB" for n, mib in marks))
-            settled = next(mib for n, mib in marks if n == 20)
-            print(f"    growth from sweep 20 to {marks[-1][0]} ", end="")
-            print(f"({marks[-1][0] * DEFAULT_INTERVAL / 86400:.1f} days): ", end="")
-            print(f"{marks[-1][1] - settled:+.2f} MiB")
-        finally:
-            subprocess.run(
-                [tmux, "-L", socket, "kill-server"], capture_output=True, check=False, timeout=10
-            )
+        start_server(tmux, socket, scratch, options.windows, WINDOW_SCRIPT)
+        wait_ready(Tmux(socket), options.windows, ready="│ > │")
+        print(f"{options.windows} windows, nproc {os.cpu_count()}, ", end="")
+        print(f"load average {os.getloadavg()[0]:.2f}")
+        busy, sweeps = watcher_cpu(socket, home, "5s", options.seconds)
+        per_sweep = busy / max(sweeps, 1)
+        idle, idle_sweeps = watcher_cpu(socket, home, None, options.seconds)
+        waiting = idle / options.seconds
+        share = waiting + per_sweep / DEFAULT_INTERVAL
+        print(f"(a) one sweep: {per_sweep * 1000:.1f} ms CPU ({sweeps} sweeps in ", end="")
+        print(f"{options.seconds:g} s at --interval 5s)")
+        print(f"    waiting: {idle * 1000:.0f} ms CPU in {options.seconds:g} s at the ", end="")
+        print(f"default interval ({idle_sweeps} sweeps) = {waiting * 100:.3f}% of a core")
+        verdict = "met" if share < 0.005 else "NOT met"
+        print(f"    at the default 5 min interval: {share * 100:.3f}% of a core ", end="")
+        print(f"(target < 0.5%: {verdict})")
+        marks = memory(socket, home, options.sweeps)
+        print("(b) RSS after n sweeps, the clock moved 5 min after each:")
+        print("    " + ", ".join(f"{n}: {mib:.1f} MiB" for n, mib in marks))
+        settled = next(mib for n, mib in marks if n == 20)
+        print(f"    growth from sweep 20 to {marks[-1][0]} ", end="")
+        print(f"({marks[-1][0] * DEFAULT_INTERVAL / 86400:.1f} days): ", end="")
+        print(f"{marks[-1][1] - settled:+.2f} MiB")
     return 0
 
 

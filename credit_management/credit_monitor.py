@@ -679,16 +679,11 @@ class Supervisor:
     def _stopped_by_answer(self, target: str, pane: PaneInfo, signal: Signal) -> None:
         """The agent answered a message with a limit: it is stopped at once from that fresh
         banner (no second look: it is the answer to what was just typed)."""
+        from credit_management.messaging.delivery import answer_observation
+
         now = self.clock.now()
         with self.store.transaction() as state:
-            obs = policy.Observation(
-                present=True,
-                alive=True,
-                signal=signal,
-                window_name=pane.window_name,
-                pane_id=pane.pane_id,
-                command=pane.current_command,
-            )
+            obs = answer_observation(pane, signal)
             cfg = policy_config(self.settings, state)
             seen = self._readings([pane], now).get(pane.pane_id)
             decision = structured.observe(target, state.agent(target), obs, seen, now, cfg)

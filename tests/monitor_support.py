@@ -6,6 +6,7 @@ and a monitor with short timeouts on a clock the tests move with `advance()`.
 from __future__ import annotations
 
 import json
+import stat
 import sys
 import time
 from collections.abc import Callable
@@ -159,3 +160,24 @@ def ceil_minute(moment: datetime) -> datetime:
 
 def limit_records(log: Path) -> list[dict[str, Any]]:
     return [r for r in records(log) if r["event"] == "limit"]
+
+
+FAKE_CRONTAB = """\
+#!/bin/sh
+# A stand-in for crontab(1) keeping the table in $FAKE_CRONTAB_FILE.
+case "$1" in
+  -l) if [ -f "$FAKE_CRONTAB_FILE" ]; then cat "$FAKE_CRONTAB_FILE"; else
+        echo "no crontab for $(id -un)" >&2; exit 1; fi ;;
+  -) cat > "$FAKE_CRONTAB_FILE" ;;
+  *) echo "usage: crontab -l | crontab -" >&2; exit 2 ;;
+esac
+"""
+
+
+def fake_crontab_in(bin_dir: Path) -> None:
+    """Put the crontab(1) stand-in into `bin_dir` (made if missing); put that folder first on
+    PATH and name the table's file in $FAKE_CRONTAB_FILE."""
+    bin_dir.mkdir(exist_ok=True)
+    script = bin_dir / "crontab"
+    script.write_text(FAKE_CRONTAB, encoding="utf-8")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import sys
 from datetime import UTC, datetime, timedelta
 from importlib.util import find_spec
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from conftest import TmuxTestServer
+from monitor_support import fake_crontab_in
 
 from credit_management.cli import COMMANDS, cli
 from credit_management.models import Status, iso
@@ -134,24 +134,11 @@ def test_commands_that_act_print_one_object_too(
     assert (cancelled["result"], cancelled["id"]) == ("cancelled", note["id"])
 
 
-FAKE_CRONTAB = """\
-#!/bin/sh
-case "$1" in
-  -l) if [ -f "$FAKE_CRONTAB_FILE" ]; then cat "$FAKE_CRONTAB_FILE"; else
-        echo "no crontab for $(id -un)" >&2; exit 1; fi ;;
-  -) cat > "$FAKE_CRONTAB_FILE" ;;
-esac
-"""
-
-
 def test_cron_subcommands_print_one_object(
     isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    script = bin_dir / "crontab"
-    script.write_text(FAKE_CRONTAB, encoding="utf-8")
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    fake_crontab_in(bin_dir)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_CRONTAB_FILE", str(tmp_path / "table"))
     monkeypatch.setattr(sys, "argv", [str(Path(sys.executable).with_name("credit-monitor"))])

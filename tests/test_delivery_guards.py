@@ -32,6 +32,17 @@ def events(home: Path, target: str) -> list[dict[str, object]]:
     return EventLog(Paths(home, "--home").events_log).read(target=target)
 
 
+def refused(server: TmuxTestServer, home: Path, target: str, text: str, runs: str) -> None:
+    """`send TARGET TEXT` to a pane that runs `runs` fails with one line and types nothing."""
+    before = server.capture(target)
+    done = run_cli(home, server, "send", target, text)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"Error: {target} runs {runs}, not an agent: nothing typed (--force types anyway)"
+    )
+    assert server.capture(target) == before
+
+
 def test_a_refused_message_goes_back_to_the_head_and_the_agent_stops_at_once(
     tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
 ) -> None:
@@ -114,13 +125,7 @@ def test_nothing_is_typed_into_a_shell_unless_forced(
 ) -> None:
     shell = tmux_server.new_window("main", "shell", ["bash", "--norc", "--noprofile"])
     tmux_server.wait_for_text(shell, "bash-")
-    before = tmux_server.capture(shell)
-    done = run_cli(isolated_home, tmux_server, "send", shell, "echo typed-into-bash")
-    assert done.returncode == 1
-    assert done.stderr.strip() == (
-        f"Error: {shell} runs bash (a shell), not an agent: nothing typed (--force types anyway)"
-    )
-    assert tmux_server.capture(shell) == before
+    refused(tmux_server, isolated_home, shell, "echo typed-into-bash", "bash (a shell)")
     assert not Path(isolated_home, "data", "credit_schedule.json").exists()
 
     forced = run_cli(isolated_home, tmux_server, "send", "--force", shell, "echo typed-into-bash")
@@ -214,13 +219,7 @@ def test_a_pager_gets_nothing_either(
     page.write_text("".join(f"line {n}\n" for n in range(200)))
     pager = tmux_server.new_window("main", "pager", ["less", str(page)])
     tmux_server.wait_for_text(pager, "line 0")
-    before = tmux_server.capture(pager)
-    done = run_cli(isolated_home, tmux_server, "send", pager, "q")
-    assert done.returncode == 1
-    assert done.stderr.strip() == (
-        f"Error: {pager} runs less (a pager), not an agent: nothing typed (--force types anyway)"
-    )
-    assert tmux_server.capture(pager) == before
+    refused(tmux_server, isolated_home, pager, "q", "less (a pager)")
 
 
 def test_sends_from_several_processes_at_once_each_arrive_as_their_own_prompt(

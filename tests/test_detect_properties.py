@@ -73,7 +73,7 @@ ANSWERS = [
     "✦ I updated the parser and the tests pass.",
 ]
 ROWS = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"),
     max_size=300,
 )
 PIECES = st.sampled_from(

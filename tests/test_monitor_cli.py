@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import stat
 import subprocess
 import time
 from collections.abc import Iterator, Mapping
@@ -20,6 +19,7 @@ from conftest import TmuxTestServer
 from monitor_support import (
     BIN,
     event_names,
+    fake_crontab_in,
     load_state,
     paths_of,
     prompts,
@@ -460,26 +460,12 @@ def test_the_credit_monitor_script_runs_the_watcher(
 
 # --- cron ----------------------------------------------------------------------------------------
 
-FAKE_CRONTAB = """\
-#!/bin/sh
-# A stand-in for crontab(1) keeping the table in $FAKE_CRONTAB_FILE.
-case "$1" in
-  -l) if [ -f "$FAKE_CRONTAB_FILE" ]; then cat "$FAKE_CRONTAB_FILE"; else
-        echo "no crontab for $(id -un)" >&2; exit 1; fi ;;
-  -) cat > "$FAKE_CRONTAB_FILE" ;;
-  *) echo "usage: crontab -l | crontab -" >&2; exit 2 ;;
-esac
-"""
-
 
 @pytest.fixture
 def fake_crontab(tmp_path: Path) -> tuple[dict[str, str], Path]:
     """An environment whose `crontab` is the stand-in, and the file holding its table."""
     bin_dir = tmp_path / "fakebin"
-    bin_dir.mkdir()
-    script = bin_dir / "crontab"
-    script.write_text(FAKE_CRONTAB, encoding="utf-8")
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    fake_crontab_in(bin_dir)
     table = tmp_path / "crontab.txt"
     env = {"PATH": f"{bin_dir}:{BIN}:/usr/bin:/bin", "FAKE_CRONTAB_FILE": str(table)}
     return env, table

@@ -310,3 +310,17 @@ def test_the_banner_acted_on_is_kept_while_waiting() -> None:
     tomorrow = limit(NOW + timedelta(days=1, hours=2))  # the same banner read after its time
     decision = policy.observe(T, record, seen(tomorrow), NOW + timedelta(hours=3), CFG)
     assert decision.record.last_signal == stored
+
+
+def test_last_seen_moves_at_most_hourly_so_a_quiet_sweep_changes_nothing() -> None:
+    first = policy.observe(T, AgentRecord(), seen(), NOW, CFG).record
+    assert parse_iso(first.last_seen) == NOW
+    later = policy.observe(T, first, seen(), NOW + timedelta(minutes=5), CFG)
+    assert later.record == first and later.actions == ()
+    hour = policy.observe(T, later.record, seen(), NOW + policy.LAST_SEEN_STEP, CFG).record
+    assert parse_iso(hour.last_seen) == NOW + policy.LAST_SEEN_STEP
+    # A clock set back is not a reason to keep a last_seen from the future.
+    back = policy.observe(T, first, seen(), NOW - timedelta(minutes=5), CFG).record
+    assert parse_iso(back.last_seen) == NOW - timedelta(minutes=5)
+    gone = policy.observe(T, first, seen(present=False), NOW + timedelta(hours=3), CFG).record
+    assert gone.last_seen == first.last_seen

@@ -45,6 +45,25 @@ def start_in(
     return target
 
 
+def codex_at_its_limit(
+    server: TmuxTestServer, tmp_path: Path, reset_in: int
+) -> tuple[str, Path, Path]:
+    """A simulated Codex in its own project, stopped by its limit after one prompt; the screen
+    names no reset (only the rollout knows it). Its window, its CODEX_HOME and its log."""
+    project, codex_home, log = tmp_path / "proj", tmp_path / "codex", tmp_path / "agent.jsonl"
+    project.mkdir()
+    args = ["--provider", "codex", "--limit-after", "1", "--reset-in", str(reset_in)]
+    args += ["--reset-style", "none"]
+    target = start_in(
+        server, project, {"CODEX_HOME": str(codex_home)},
+        sim_command("agent", args, log), READY["codex"],
+    )  # fmt: skip
+    type_and_enter(server, target, "write the parser")
+    wait_for_record(log, "limit")
+    server.wait_for_text(target, "try again later")
+    return target, codex_home, log
+
+
 def pane_pid(server: TmuxTestServer, target: str) -> int:
     return int(server.cmd("display-message", "-p", "-t", target, "#{pane_pid}").stdout)
 
@@ -52,17 +71,7 @@ def pane_pid(server: TmuxTestServer, target: str) -> int:
 def test_a_codex_rollout_held_open_by_the_pane_pauses_at_its_resets_at(
     tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
 ) -> None:
-    project, codex_home, log = tmp_path / "proj", tmp_path / "codex", tmp_path / "agent.jsonl"
-    project.mkdir()
-    args = ["--provider", "codex", "--limit-after", "1", "--reset-in", "3600"]
-    args += ["--reset-style", "none"]  # the screen names no reset: only the rollout knows it
-    target = start_in(
-        tmux_server, project, {"CODEX_HOME": str(codex_home)},
-        sim_command("agent", args, log), READY["codex"],
-    )  # fmt: skip
-    type_and_enter(tmux_server, target, "write the parser")
-    wait_for_record(log, "limit")
-    tmux_server.wait_for_text(target, "try again later")
+    target, codex_home, _ = codex_at_its_limit(tmux_server, tmp_path, reset_in=3600)
 
     held = procs.open_files(
         [p.pid for p in procs.tree(pane_pid(tmux_server, target), procs.children_map())]
@@ -160,16 +169,7 @@ def test_the_simulated_claude_runs_what_integrate_set_up(
 def test_after_the_rollouts_reset_the_agent_resumes_and_its_old_100_percent_is_history(
     tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
 ) -> None:
-    project, codex_home, log = tmp_path / "proj", tmp_path / "codex", tmp_path / "agent.jsonl"
-    project.mkdir()
-    args = ["--provider", "codex", "--limit-after", "1", "--reset-in", "2", "--reset-style", "none"]
-    target = start_in(
-        tmux_server, project, {"CODEX_HOME": str(codex_home)},
-        sim_command("agent", args, log), READY["codex"],
-    )  # fmt: skip
-    type_and_enter(tmux_server, target, "write the parser")
-    wait_for_record(log, "limit")
-    tmux_server.wait_for_text(target, "try again later")
+    target, _, log = codex_at_its_limit(tmux_server, tmp_path, reset_in=2)
     supervisor = monitor(isolated_home, tmux_server, SystemClock({}))
     supervisor.sweep()
     resume = parse_iso(load_state(isolated_home).agents[target].scheduled_resume)

@@ -153,6 +153,43 @@ def test_a_file_written_by_the_old_tool_loads(store: StateStore, paths: Paths) -
     assert saved["agents"]["proj:1"]["resume_scheduled"] is True
 
 
+def test_a_transaction_that_changes_nothing_writes_nothing(
+    store: StateStore, paths: Paths
+) -> None:
+    with store.transaction() as state:
+        state.agent("a:1").window_name = "one"
+    written = paths.state_file.stat()
+    events = paths.events_log.read_bytes()
+    for _ in range(2):  # the second time, over bytes this store wrote itself
+        with store.transaction() as state:
+            state.agent("a:1")
+    again = paths.state_file.stat()
+    assert (again.st_ino, again.st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+    assert paths.events_log.read_bytes() == events
+    with store.transaction() as state:  # a real change still lands, and is journaled
+        state.agent("a:1").window_name = "two"
+    assert store.load().agents["a:1"].window_name == "two"
+    assert paths.events_log.read_bytes() != events
+
+
+def test_a_transaction_reuses_a_load_only_while_the_file_holds_its_bytes(
+    store: StateStore, paths: Paths
+) -> None:
+    with store.transaction() as state:
+        state.agent("a:1").window_name = "one"
+    known = store.load_known()
+    with store.transaction(known=known) as state:
+        assert state is known[1]
+    other = StateStore(paths)  # another process changes the file meanwhile
+    with other.transaction() as state:
+        state.agent("a:1").window_name = "two"
+    with store.transaction(known=known) as state:
+        assert state is not known[1]
+        assert state.agents["a:1"].window_name == "two"
+        state.agent("a:2")
+    assert set(StateStore(paths).load().agents) == {"a:1", "a:2"}
+
+
 def test_history_is_bounded(store: StateStore) -> None:
     with store.transaction() as state:
         record = state.agent("s:1")

@@ -268,6 +268,27 @@ def test_capture_limits_history(tmux_server: TmuxTestServer, tm: Tmux) -> None:
     assert tm.capture_pane(pane, lines=0).split("\n")[0] == "253"
 
 
+def test_capture_takes_a_history_length_per_pane(
+    tmux_server: TmuxTestServer, tm: Tmux, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    targets = [
+        tmux_server.new_window("main", f"h{n}", ["sh", "-c", "seq 1 300; echo done; sleep 60"])
+        for n in range(3)
+    ]
+    for target in targets:
+        tmux_server.wait_for_text(target, "done")
+    screen, some, unnamed = (pane_id_of(tmux_server, t) for t in targets)
+    counter = ProcessCounter(monkeypatch)
+    captured = tm.capture_panes([screen, some, unnamed], lines={screen: 0, some: 5})
+    assert counter.count == 1
+    assert captured[screen].split("\n")[0] == "253"  # the screen alone
+    assert captured[some].split("\n")[0] == "248"
+    assert captured[unnamed].split("\n")[0] == "53"  # the default 200 lines of history
+    assert captured[unnamed].endswith("300\ndone")
+    with pytest.raises(ValueError):
+        tm.capture_panes([screen], lines={screen: -1})
+
+
 def test_vanished_pane_in_the_middle(
     tmux_server: TmuxTestServer, tm: Tmux, monkeypatch: pytest.MonkeyPatch
 ) -> None:

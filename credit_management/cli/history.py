@@ -28,7 +28,7 @@ from credit_management.cli.render import (
 )
 from credit_management.clock import SystemClock, host_zone
 from credit_management.control.manual import history_events
-from credit_management.store.journal import EventLog
+from credit_management.store.journal import JOURNAL_EVENTS, EventLog
 
 FOLLOW_POLL_SECONDS = 0.5
 FOLLOW_BACKLOG = 10  # like `tail -f`: the last few events first
@@ -205,6 +205,8 @@ def _follow(
         show(event)
     try:
         for event in tail_events(path, mark):
+            if event["event"] in JOURNAL_EVENTS:
+                continue  # the state journal's own records, hidden as `history` hides them
             if target is not None and event.get("target") != target:
                 continue
             if _wanted(event, patterns, start):

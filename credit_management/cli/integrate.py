@@ -48,9 +48,10 @@ def integrate(
 ) -> None:
     """Make Claude Code publish its usage: statusLine and StopFailure/Stop/SessionStart hooks.
 
-    \b
     Keeps what is there: an existing statusLine is wrapped (it still shows), existing hooks
     stay, a second run changes nothing, and --remove puts the file back as it was.
+
+    \b
     Examples:
       credit-monitor integrate claude
       credit-monitor integrate claude --dry-run

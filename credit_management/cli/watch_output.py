@@ -41,6 +41,10 @@ class PlainOutput:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Put away what `__enter__` set up (the plain lines set up nothing)."""
         return None
 
     def _stamp(self) -> str:
@@ -112,12 +116,7 @@ class LiveOutput(PlainOutput):
         self.display.start()
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
         self.display.stop()
 
     def sweep(self, report: SweepReport) -> None:

@@ -67,7 +67,9 @@ def web(
     Every request needs a token. Without --token-file, --token or $CREDIT_MONITOR_WEB_TOKEN a
     random one is made at each start and printed in the address to open:
 
-      credit-monitor web            # Dashboard on http://127.0.0.1:8787/?token=...
+    \b
+      $ credit-monitor web
+      Dashboard on http://127.0.0.1:8787/?token=... (Ctrl-C to stop)
     """
     secret, source = _choose_token(token, token_file, no_token)
     if no_token and not is_loopback(host):

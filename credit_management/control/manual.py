@@ -18,6 +18,7 @@ from credit_management.errors import CreditError, InputError
 from credit_management.models import AgentRecord, Status, parse_iso
 from credit_management.store.journal import EventLog
 from credit_management.store.state import State
+from credit_management.tmux.foreground import refusal
 
 if TYPE_CHECKING:
     from credit_management.credit_monitor import Supervisor
@@ -87,6 +88,9 @@ def resume_agent(supervisor: Supervisor, pane: PaneInfo, *, force: bool = False)
             None,
             "already active; nothing to do (use --force to record a manual resume)",
         )
+    problem = refusal(pane)
+    if problem is not None:  # the resume would type nothing and say only "not back yet"
+        raise InputError(f"{problem}: no test message typed (--force marks it active)")
     resumed = supervisor.resume(target)
     record = supervisor.store.load().agent(target)
     if not resumed and record.status is Status.RESUMING and record.resume_sent_at:

@@ -7,6 +7,7 @@ today means tomorrow; a time with no zone is read in the given zone, DST-correct
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime, timedelta, tzinfo
 
 from dateutil import parser as dateutil_parser
@@ -38,11 +39,20 @@ def parse_user_time(text: str, now: datetime, zone: tzinfo, what: str = "--until
 
 
 def _free_form(raw: str, local_now: datetime, what: str) -> tuple[datetime, bool]:
-    base = local_now.replace(tzinfo=None, second=0, microsecond=0)
+    # Fields the text leaves out are zero, not now's: "9am" is 09:00, never 09:<now's minute>.
+    base = local_now.replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
     other = base + timedelta(days=40)  # a second default tells whether a date was given
     try:
-        first = dateutil_parser.parse(raw, default=base)
-        second = dateutil_parser.parse(raw, default=other)
+        with warnings.catch_warnings():
+            # "9am PST": dateutil warns and drops the zone; a silent wrong hour is worse.
+            warnings.simplefilter("error", dateutil_parser.UnknownTimezoneWarning)
+            first = dateutil_parser.parse(raw, default=base)
+            second = dateutil_parser.parse(raw, default=other)
+    except dateutil_parser.UnknownTimezoneWarning:
+        raise InputError(
+            f"{what} {raw!r} names a zone that cannot be read; give an offset instead "
+            "(e.g. 2026-12-08T09:00-08:00)"
+        ) from None
     except (ValueError, OverflowError):
         raise InputError(
             f"{what} {raw!r} is not an ISO 8601 time or a time of day ({_EXAMPLES})"

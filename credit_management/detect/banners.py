@@ -24,6 +24,8 @@ from credit_management.detect import payloads
 from credit_management.detect.resets import parse_duration
 from credit_management.detect.screen import (
     MAX_JOIN,
+    ROW_CACHE,
+    WRAP_PROOF_GLYPHS,
     Role,
     Row,
     continues,
@@ -84,13 +86,16 @@ def find_hits(rows: list[Row], first_pass: bool = True) -> tuple[list[Hit], set[
     covered: set[int] = set()
     owners: list[tuple[int, int, str]] = []  # (indent, body_col, glyph) of enclosing heads
     skip_to = released = -1
+    leads = any(row.lead for row in rows)
     for row in rows:
         candidate = _candidate(row, owners)
         if row.index <= skip_to or not (candidate or row.index == released):
             if "% of your" in row.text and row.index > skip_to:
                 hits.extend(_footer_gauge(row))
             continue
-        if first_pass and not (row.hot or row.index == released or _opens_wrapped(rows, row)):
+        if first_pass and not (
+            row.hot or row.index == released or _opens_wrapped(rows, row, leads)
+        ):
             if "% of your" in row.text:
                 hits.extend(_footer_gauge(row))
             continue  # the first-pass filter: nothing the parser reads starts here
@@ -201,31 +206,44 @@ def _candidate(row: Row, owners: list[tuple[int, int, str]]) -> bool:
     return not owners and not P.LIST_ITEM.match(row.body) and not quoted
 
 
-def _opens_wrapped(rows: list[Row], head: Row) -> bool:
+def _opens_wrapped(rows: list[Row], head: Row, leads: bool = True) -> bool:
     """Whether a logical line whose head row alone does not pass the first-pass filter passes
-    it once its next rows are joined on: a lead-in before an exception on a later row, or the
-    first words of a banner cut by the row's end (only a short head row can cut them: every
-    shape's fixed words fit in `WRAP_REACH` characters)."""
-    # The rows below are joined on whether or not they continue the line (telling costs more
-    # than this test): reading more than the parser will only lets more lines through to it.
-    mini = [head]
-    size = len(head.body)
-    for row in rows[head.index + 1 : head.index + MAX_JOIN]:
-        if size >= 400 or row.kind is not Role.TEXT:
-            break
-        if row.lead:
-            return True
-        mini.append(row)
-        size += len(row.text) + 1
-    if len(mini) == 1 or len(head.body) >= WRAP_REACH:
+    it once its next rows are joined on: a lead-in before an exception on a later row (`leads`:
+    some row of the pane holds one), or the first words of a banner cut by the row's end (only
+    a short head row can cut them: every shape's fixed words fit in `WRAP_REACH` characters).
+
+    The rows below are joined on whether or not they continue the line (telling costs more
+    than this test): reading more than the parser will only lets more lines through to it.
+    """
+    following = rows[head.index + 1 : head.index + MAX_JOIN]
+    if leads:
+        size = len(head.body)
+        for row in following:
+            if size >= 400 or row.kind is not Role.TEXT:
+                break
+            if row.lead:
+                return True
+            size += len(row.text) + 1
+    if len(head.body) >= WRAP_REACH:
         return False
-    taken, size = 1, len(head.body)  # the rows holding the first WRAP_REACH characters tell
-    while taken < len(mini) and size < WRAP_REACH:
-        size += len(mini[taken].text) + 1
-        taken += 1
-    # Glued with nothing between (a break may have split a word) and read with every blank
+    # Glued with nothing between (a break may have split a word), read with every blank
     # optional (or it may have swallowed one): one reading for both.
-    return P.opens(head.body + "".join(row.text for row in mini[1:taken]))
+    parts, size, previous = [head.body], len(head.body), head
+    for row in following:
+        if size >= WRAP_REACH or row.kind is not Role.TEXT or row.glyph in WRAP_PROOF_GLYPHS:
+            break  # (a row with such a glyph never carries a line on)
+        if not previous.full and (row.glyph or row.indent < head.indent):
+            break  # nor does a row the terminal did not wrap to, unless indented under it
+        parts.append(row.text)
+        size += len(row.text) + 1
+        previous = row
+    return len(parts) > 1 and _opens_joined("".join(parts))
+
+
+@lru_cache(maxsize=ROW_CACHE)
+def _opens_joined(text: str) -> bool:
+    """`patterns.opens`, remembered: a pane's wrapped rows come back on every look at it."""
+    return P.opens(text)
 
 
 def _block(rows: list[Row], head: Row) -> list[Row]:
@@ -312,6 +330,7 @@ def _detail(hit: Hit) -> tuple[int, int]:
 
 def forget_lines() -> None:
     _read_line.cache_clear()
+    _opens_joined.cache_clear()
 
 
 @lru_cache(maxsize=LINE_CACHE)
@@ -470,9 +489,7 @@ class _Prefixes:
                 found.vendor = _VENDORS.get((groups.get("vendor") or "").lower())
                 found.api = True
             elif groups.get("vexc"):
-                found.vendor = _VENDORS.get(groups["vexc"].lower().removesuffix("openai"), None)
-                found.vendor = found.vendor or _VENDORS.get(groups["vexc"].lower()[:5])
-                found.api = True
+                found.vendor, found.api = _VENDORS.get(groups["vexc"].lower()), True
             elif groups.get("sdk_exc"):
                 found.exception, found.api = groups["sdk_exc"], True
                 found.vendor = "openai" if text.startswith("openai") else "anthropic"

@@ -13,9 +13,10 @@ expression.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from credit_management.detect.lazy import Lazy, lazy
+from credit_management.detect.lazy import ByFirstChar, Lazy, lazy
 from credit_management.models import Kind
 
 _I = re.IGNORECASE
@@ -596,20 +597,28 @@ _OPENER = (
 # Every blank these ask for may be missing, so that rows glued together with nothing between
 # them read the same whether the wrap split a word or swallowed a blank (a superset: the
 # filter may let a little more through, never less).
-OPENER = lazy(_spaces_optional(_OPENER))
-# The shapes' beginnings, matched case-sensitively on the lowercased row: many times faster
-# than a case-insensitive match of the same table.
-OPENER_SHAPE = lazy(_spaces_optional(rf"{_SYMBOL}*\s*(?:{_JSON_START}|{_lowered(_GATE)})"))
+OPENER = lazy(lambda: _spaces_optional(_OPENER))
+# The shapes' beginnings (each named after its place in SHAPES), and a provider's body,
+# matched case-sensitively on the lowercased row, split by the character each may start with:
+# a row tries only the few that can start where it does.
+SHAPE_STARTS = ByFirstChar(
+    lambda: [
+        *(_spaces_optional(_lowered(f"(?P<s{index}>{_unnamed(shape.loose.source)})"))
+          for index, shape in enumerate(SHAPES)),
+        f"(?:{_JSON_START})",
+    ]
+)  # fmt: skip
+LEADING = lazy(rf"{_SYMBOL}*\s*")  # what may come before a shape's first word
 
 
 def shape_gate(text: str) -> int | None:
     """The place in SHAPES of the first shape that may match at the start of `text`, or None."""
     low = text.lower()
-    if len(low) != len(text):
+    if len(low) != len(text):  # a character whose lower case is longer: read it as it is
         found = OPENER_SHAPE_ANY_CASE.match(text)
-    else:
-        found = OPENER_SHAPE.match(low)
-    return int(found.lastgroup[1:]) if found is not None and found.lastgroup else None
+        return int(found.lastgroup[1:]) if found is not None and found.lastgroup else None
+    places = [int(found.lastgroup[1:]) for found in _starts(low, 0) if found.lastgroup]
+    return min(places, default=None)
 
 
 def opens(text: str) -> bool:
@@ -623,7 +632,19 @@ def opens(text: str) -> bool:
     low = text.lower()
     if len(low) != len(text):  # a character whose lower case is longer: read it as it is
         return OPENER_SHAPE_ANY_CASE.match(text, prefixes.end()) is not None
-    return OPENER_SHAPE.match(low, prefixes.end()) is not None
+    return next(_starts(low, prefixes.end()), None) is not None
 
 
-OPENER_SHAPE_ANY_CASE = lazy(_spaces_optional(rf"{_SYMBOL}*\s*(?:{_JSON_START}|{_GATE})"), _I)
+def _starts(low: str, pos: int) -> Iterator[re.Match[str]]:
+    """The shape beginnings that match in `low` at `pos`, after any of the symbols and blanks
+    there (a symbol may also start a shape: "❯ 1. Stop…", "**You've hit…")."""
+    lead = LEADING.match(low, pos)
+    for start in range(pos, (lead.end() if lead else pos) + 1):
+        found = SHAPE_STARTS.match(low, start)
+        if found is not None:
+            yield found
+
+
+OPENER_SHAPE_ANY_CASE = lazy(
+    lambda: _spaces_optional(rf"{_SYMBOL}*\s*(?:{_JSON_START}|{_GATE})"), _I
+)

@@ -29,6 +29,9 @@ from credit_management.models import (
 )
 
 Outcome = Literal["answered", "limited", "silent", "gone"]
+# `last_seen` moves at most this often: an agent that changed in nothing else then costs no
+# rewrite of the state file on every sweep (the last sweep's own time is in last_sweep.json).
+LAST_SEEN_STEP = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -182,7 +185,19 @@ def observe(
 ) -> Decision:
     """Decide what one sweep's observation means for the agent at `target`."""
     record = copy.deepcopy(record)
-    record.last_seen = iso(now) if obs.present else record.last_seen
+    seen = parse_iso(record.last_seen)
+    if obs.present and (seen is None or not timedelta(0) <= now - seen < LAST_SEEN_STEP):
+        record.last_seen = iso(now)
+    # Another program in a new window at a closed window's index: nothing it reported is ours.
+    replaced = (
+        obs.present
+        and record.status in (Status.MISSING, Status.CRASHED)
+        and record.pane_id is not None
+        and obs.pane_id is not None
+        and obs.pane_id != record.pane_id
+    )
+    if replaced:
+        _forget_the_old_process(record)
     if obs.present:
         record.window_name = obs.window_name or record.window_name
         record.pane_id = obs.pane_id or record.pane_id
@@ -224,6 +239,17 @@ def observe(
             return Decision(record)
         return Decision(record, (StartResume(),))
     return Decision(record)
+
+
+def _forget_the_old_process(record: AgentRecord) -> None:
+    """Drop what belonged to the process of a closed pane (its usage, warnings, signals), keeping
+    what was addressed to the target: held messages, history and any manual hold."""
+    record.provider = record.model = record.command = None
+    record.last_signal = record.pending_signal = record.stall = None
+    record.resume_mark = record.predicted_exhaustion = record.warned_reset = None
+    record.cost_usd = None
+    record.usage = {}
+    record.usage_warned = []
 
 
 def _chain(
@@ -495,7 +521,9 @@ def verified(
     new = _moved(record, Status.EXHAUSTED, now, why, signal.evidence or None)
     new.attempts = attempts
     new.scheduled_resume = iso(resume)
-    if outcome == "limited":
+    if outcome == "limited" and not late:
+        # A late reset's banner, re-read, names tomorrow ("resets in 23h59m"): keep the one
+        # whose reset just passed, which is what the agent is still waiting for.
         new.last_signal = signal.to_dict()
     if outcome == "limited" and signal.reset_at is not None and not late:
         new.reset_at = iso(signal.reset_at)

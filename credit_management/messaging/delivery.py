@@ -400,14 +400,7 @@ class Courier:
         now = self.clock.now()
         with self.store.transaction() as state:
             record = state.agent(target)
-            obs = policy.Observation(
-                present=True,
-                alive=True,
-                signal=signal,
-                window_name=pane.window_name,
-                pane_id=pane.pane_id,
-                command=pane.current_command,
-            )
+            obs = answer_observation(pane, signal)
             decision = policy.observe(target, record, obs, now, self.config_of(state))
             state.agents[target] = decision.record
         for action in decision.actions:
@@ -415,6 +408,19 @@ class Courier:
                 fields = dict(action.fields)
                 fields.setdefault("message", action.message)
                 self.log.append(action.event, now=now, target=target, **fields)
+
+
+def answer_observation(pane: PaneInfo, signal: Signal) -> policy.Observation:
+    """What the lifecycle is shown when an agent answers a message just typed with `signal`:
+    the pane there and alive, the banner fresh (it needs no second look)."""
+    return policy.Observation(
+        present=True,
+        alive=True,
+        signal=signal,
+        window_name=pane.window_name,
+        pane_id=pane.pane_id,
+        command=pane.current_command,
+    )
 
 
 def _default_config(state: State) -> policy.PolicyConfig:

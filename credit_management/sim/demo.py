@@ -157,9 +157,14 @@ def table(supervisor: Supervisor, started: float) -> str:
         signal = (record.last_signal or {}).get("message") or "-"
         lines.append(
             f"{target:<8} {record.window_name or '-':<13} {record.status.value:<16} "
-            f"{until:<10} {len(record.queued):<5} {usage_text(record):<36} {signal[:50]}"
+            f"{until:<10} {len(record.queued):<5} {usage_text(record):<36} {_clip(signal, 50)}"
         )
     return "\n".join(lines)
+
+
+def _clip(text: str, width: int) -> str:
+    """`text` cut to `width` characters, with an ellipsis when cut ("resets in 4" misled)."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def summary(log: EventLog, targets: dict[str, str]) -> tuple[list[str], bool]:

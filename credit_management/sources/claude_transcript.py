@@ -10,7 +10,6 @@ working directory (the slug is that path with every non-alphanumeric character t
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from credit_management.jsonl import read_records
 from credit_management.sources.readings import epoch_or_iso
 
 SOURCE = "claude-transcript"
@@ -81,28 +81,7 @@ def find_transcript(cwd: str, config: Path) -> Path | None:
 
 def tail_records(path: Path, limit: int = TAIL_BYTES) -> list[dict[str, Any]]:
     """The JSON records of the file's last `limit` bytes (a torn first line is skipped)."""
-    try:
-        with open(path, "rb") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            start = max(0, size - limit)
-            handle.seek(start)
-            data = handle.read()
-    except OSError:
-        return []
-    lines = data.split(b"\n")
-    if start > 0:
-        lines = lines[1:]
-    records: list[dict[str, Any]] = []
-    for line in lines:
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records
+    return read_records(path, limit)
 
 
 def _text_of(record: dict[str, Any]) -> str:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from credit_management.sources.claude_transcript import tail_records
+from credit_management.jsonl import read_records
 from credit_management.sources.readings import (
     FIVE_HOUR,
     SEVEN_DAY,
@@ -92,7 +92,7 @@ def windows_of(payload: dict[str, Any], at: datetime) -> dict[str, Window]:
 def read_rollout(path: Path) -> Rollout:
     """The windows, their history and the last limit error in the rollout's tail."""
     rollout = Rollout(str(path))
-    for record in tail_records(path, 1024 * 1024):
+    for record in read_records(path, tail=1024 * 1024):
         payload = record.get("payload")
         if not isinstance(payload, dict):
             continue

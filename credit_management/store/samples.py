@@ -20,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from credit_management.jsonl import read_records
+
 MAX_BYTES = 256 * 1024
 STALE_DAYS = 14  # files of panes not written for this long are removed by `prune`
 
@@ -81,13 +83,13 @@ class SampleStore:
     def last(self, server: str, pane_id: str, kind: str) -> dict[str, Any] | None:
         """The newest sample of `kind` in the current file's tail (cheap: the last 8 KiB)."""
         path = self.file_for(server, pane_id)
-        found = [record for record in _records(path, 8192) if record.get("kind") == kind]
+        found = [record for record in read_records(path, 8192) if record.get("kind") == kind]
         return found[-1] if found else None
 
     def read(self, server: str, pane_id: str) -> list[dict[str, Any]]:
         """Every sample kept for the pane, oldest first (torn or foreign lines skipped)."""
         path = self.file_for(server, pane_id)
-        records = _records(path.with_name(path.name + ".1")) + _records(path)
+        records = read_records(path.with_name(path.name + ".1")) + read_records(path)
         records.sort(key=lambda record: float(record.get("t") or 0))
         return records
 
@@ -113,42 +115,19 @@ class SampleStore:
         except OSError:
             return
         try:
+            # Blocking, and only for the writers that found the file over its bound: each of
+            # them waits for the rotation under way, so the file outgrows the bound by at most
+            # one line per concurrent writer (a writer that went on would keep appending to
+            # the file about to be rotated).
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX)
             except OSError:
-                return  # another writer is rotating: this one goes on
+                return
             with contextlib.suppress(OSError):
                 if os.stat(path).st_size > self.max_bytes:
                     os.replace(path, path.with_name(path.name + ".1"))
         finally:
             os.close(fd)
-
-
-def _records(path: Path, tail: int | None = None) -> list[dict[str, Any]]:
-    try:
-        with open(path, "rb") as handle:
-            start = 0
-            if tail is not None:
-                size = handle.seek(0, os.SEEK_END)
-                start = max(0, size - tail)
-                handle.seek(start)
-            data = handle.read()
-    except OSError:
-        return []
-    lines = data.split(b"\n")
-    if start > 0:
-        lines = lines[1:]
-    result: list[dict[str, Any]] = []
-    for line in lines:
-        if not line:
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            result.append(record)
-    return result
 
 
 def pane_reader(store: SampleStore, socket: str | None) -> Callable[[str], list[dict[str, Any]]]:

@@ -12,6 +12,7 @@ owns the run lock that keeps two monitor runs from acting at once.
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import os
 import tempfile
@@ -301,6 +302,9 @@ class StateStore:
     def __init__(self, paths: Paths, clock: Clock | None = None) -> None:
         self.paths = paths
         self._clock: Clock = clock if clock is not None else SystemClock()
+        # Bytes known to be exactly what `encode_state` makes of their own decoding (written
+        # or checked here): a transaction over them that changed nothing needs no encoding.
+        self._canonical: bytes | None = None
 
     @property
     def path(self) -> Path:
@@ -312,10 +316,12 @@ class StateStore:
         A missing file gives a fresh State; a corrupt or unknown-version file is copied to a
         `.corrupt-<UTC time>` backup beside it and reported as a StateError.
         """
+        return self.load_known()[1]
+
+    def load_known(self) -> tuple[bytes | None, State]:
+        """`load`, with the bytes it was decoded from (for `transaction(known=...)`)."""
         raw = self._read_raw()
-        if raw is None:
-            return State()
-        return self._decode(raw)
+        return raw, (State() if raw is None else self._decode(raw))
 
     def _read_raw(self) -> bytes | None:
         try:
@@ -347,16 +353,32 @@ class StateStore:
             ) from error
 
     @contextlib.contextmanager
-    def transaction(self, timeout: float = 10.0) -> Iterator[State]:
-        """Yield the state under an exclusive lock; save it atomically if the block succeeds."""
+    def transaction(
+        self, timeout: float = 10.0, known: tuple[bytes | None, State] | None = None
+    ) -> Iterator[State]:
+        """Yield the state under an exclusive lock; save it atomically if the block succeeds,
+        and only when it changed.
+
+        `known` is a `load_known()` result the caller has not changed: when the file still holds
+        those bytes its state is used as it is instead of being decoded again.
+        """
         with self._locked(timeout):
             self._remove_stale_temps()
             before = self._read_raw()
-            state = State() if before is None else self._decode(before)
-            start = journal_view(state)
+            if known is not None and known[0] == before:
+                state = known[1]
+            else:
+                state = State() if before is None else self._decode(before)
+            # A copy to compare with costs a fraction of encoding the state to find it unchanged.
+            canonical = before is not None and before == self._canonical
+            pristine = copy.deepcopy(state) if canonical else None
             yield state
-            after = encode_state(state)
+            if pristine is not None and state == pristine:
+                return
+            after = self._canonical = encode_state(state)
             if after != before:
+                # What the journal compares with, decoded again only now that it is needed.
+                start = journal_view(State() if before is None else self._decode(before))
                 self._write(after)
                 self.journal(start, state)
                 wakeup.notify(self.paths)

@@ -17,7 +17,7 @@ import re
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +26,8 @@ from credit_management.errors import InputError, TargetError, TmuxError
 
 SOCKET_ENV = "CREDIT_MONITOR_TMUX_SOCKET"
 DEFAULT_TIMEOUT = 10.0
+DEFAULT_HISTORY = 200  # lines of history captured above the screen unless told otherwise
+Lines = int | Mapping[str, int]  # one history length for all panes, or one per pane id
 
 _PANE_ID = re.compile(r"%\d+")
 _FIELDS = (
@@ -255,8 +257,11 @@ class Tmux:
 
     # -- capturing -----------------------------------------------------------------------
 
-    def capture_panes(self, pane_ids: Sequence[str], lines: int = 200) -> dict[str, str]:
+    def capture_panes(self, pane_ids: Sequence[str], lines: Lines = 200) -> dict[str, str]:
         """The last `lines` lines of history plus the screen of each pane, in one process.
+
+        `lines` is one count for every pane, or a count per pane id (200 for a pane it does not
+        name): 0 is the screen alone.
 
         Wrapped lines are joined (-J) and trailing blank lines dropped; no escape sequences.
         A pane that no longer exists is absent from the result. tmux stops a command chain at
@@ -268,7 +273,8 @@ class Tmux:
         for pane_id in pane_ids:
             if not _PANE_ID.fullmatch(pane_id):
                 raise TargetError(f"not a pane id: '{pane_id}'")
-        if lines < 0:
+        counts = lines.values() if isinstance(lines, Mapping) else (lines,)
+        if any(count < 0 for count in counts):
             raise ValueError("lines must be >= 0")
         result: dict[str, str] = {}
         for batch in _batches(list(dict.fromkeys(pane_ids)), lines):
@@ -282,7 +288,7 @@ class Tmux:
             raise TargetError(f"no such pane: '{pane_id}'")
         return captured[pane_id]
 
-    def _capture_batch(self, pane_ids: list[str], lines: int) -> dict[str, str]:
+    def _capture_batch(self, pane_ids: list[str], lines: Lines) -> dict[str, str]:
         pending = pane_ids
         result: dict[str, str] = {}
         for _attempt in range(3):
@@ -299,7 +305,7 @@ class Tmux:
         return result
 
     def _capture_chain(
-        self, pane_ids: Sequence[str], lines: int
+        self, pane_ids: Sequence[str], lines: Lines
     ) -> tuple[dict[str, str], tuple[str, str] | None]:
         """Run one chained capture; returns the captures and (failed pane, error) if any.
 
@@ -310,7 +316,7 @@ class Tmux:
         token = uuid.uuid4().hex[:12]
         args: list[str] = []
         for pane_id in pane_ids:
-            args += _capture_args(token, pane_id, lines)
+            args += _capture_args(token, pane_id, _count(lines, pane_id))
         args += ["display", "-p", f"{token} end"]
         done = self._run(args, check=False, timeout=max(self.timeout, 0.05 * len(pane_ids)))
         out = b"\n" + done.stdout
@@ -532,7 +538,12 @@ def _capture_args(token: str, pane_id: str, lines: int) -> list[str]:
     return [*marker, "capturep", "-pJS", f"-{lines}", "-t", pane_id, ";"]
 
 
-def _batches(pane_ids: list[str], lines: int) -> list[list[str]]:
+def _count(lines: Lines, pane_id: str) -> int:
+    """How many lines of history to capture above the screen of `pane_id`."""
+    return lines.get(pane_id, DEFAULT_HISTORY) if isinstance(lines, Mapping) else lines
+
+
+def _batches(pane_ids: list[str], lines: Lines) -> list[list[str]]:
     """Split pane ids so that each chained capture stays under tmux's command size limit."""
     token = "0" * 12
     budget = _COMMAND_BYTES - sum(len(a) + 1 for a in ["display", "-p", f"{token} end"])
@@ -540,7 +551,8 @@ def _batches(pane_ids: list[str], lines: int) -> list[list[str]]:
     used = 0
     for pane_id in pane_ids:
         # tmux sends the arguments NUL-terminated in one message.
-        cost = sum(len(arg.encode()) + 1 for arg in _capture_args(token, pane_id, lines))
+        args = _capture_args(token, pane_id, _count(lines, pane_id))
+        cost = sum(len(arg.encode()) + 1 for arg in args)
         if batches[-1] and used + cost > budget:
             batches.append([])
             used = 0

@@ -17,7 +17,14 @@ from typing import Any, Protocol
 from credit_management.clock import Clock, SystemClock
 from credit_management.control.times import parse_user_time
 from credit_management.detect.resets import get_zone
-from credit_management.errors import CreditError, InputError, LockBusy, StateError
+from credit_management.errors import (
+    CreditError,
+    InputError,
+    LockBusy,
+    StateError,
+    TargetError,
+    TmuxError,
+)
 from credit_management.messaging.delivery import LOCK_WAIT_SECONDS, NotAnAgent
 from credit_management.models import AgentRecord, Status, iso
 from credit_management.store.config import Settings
@@ -191,6 +198,7 @@ class Dashboard:
             if record.status is Status.RESUMING and since:
                 refusal = f"is already resuming: a resume is under way since {since}"
             raise ApiError(409, f"{target} {refusal}")
+        self._refuse_typing_into(target)
         supervisor = self._supervisor()
 
         def work() -> None:
@@ -248,6 +256,17 @@ class Dashboard:
             delivered=result.delivered,
         )
         return {"ok": True, "target": target, "sent": text, "delivered": result.delivered}
+
+    def _refuse_typing_into(self, target: str) -> None:
+        """A 400 now, not an "ok" for a resume that would type nothing: the test message never
+        goes into a shell, an editor or a pager. A pane tmux cannot show is left to the resume."""
+        try:
+            pane = Tmux(self.socket).resolve_target(target)
+        except (TargetError, TmuxError):
+            return
+        problem = refusal(pane)
+        if problem is not None:
+            raise NotAnAgent(f"{problem}: no test message typed")
 
     def _log(self, event: str, target: str, **fields: Any) -> None:
         try:
