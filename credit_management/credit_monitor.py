@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from credit_management.clock import Clock, host_zone
 from credit_management.detect.marks import stale_mark
+from credit_management.detect.screen import Role, rows_of
 from credit_management.detect.signals import (
     at_shell_prompt,
     classify,
@@ -69,6 +70,11 @@ if TYPE_CHECKING:
 SHELLS = frozenset({"bash", "zsh", "sh", "fish", "dash", "ksh", "tcsh", "csh", "login"})
 ORCHESTRATOR_PREFIX = "[credit-monitor] "
 MAX_PARALLEL_RESUMES = 8
+# Each sweep captures the screen with this much history above it, and at least CAPTURE_ROWS
+# rows in all; a capture whose first rows may belong to a banner is taken again whole.
+CAPTURE_HISTORY = 20
+CAPTURE_ROWS = 60
+TOP_ROWS = 3
 ANSWER_POLL_SECONDS = 0.5  # between looks at a pane waiting for the test message's answer
 
 
@@ -248,8 +254,8 @@ class Supervisor:
         # Windows that exist but are not watched (config `watch`/`ignore`, our own window) are
         # left alone: a record for one of them is neither missing nor acted on.
         unwatched = {pane.target for pane in listed} - set(panes)
-        texts = self.tmux.capture_panes([pane.pane_id for pane in panes.values()])
-        known = self.store.load()
+        texts = self._capture(panes)
+        known_raw, known = self.store.load_known()  # the sweep's one read of the state file
         # Exhausted, paused and resuming agents are not re-read: an old banner re-read after
         # its reset would resolve to tomorrow, and the policy ignores their panes anyway.
         unread = (Status.EXHAUSTED, Status.PAUSED, Status.RESUMING)
@@ -265,7 +271,8 @@ class Supervisor:
         decisions: dict[str, policy.Decision] = {}
         stalled: list[tuple[str, str, AgentRecord]] = []
         nudging = nudge_config(self.settings)
-        with self.store.transaction() as state:
+        # `known` is unchanged so far: decoded again only if the file changed meanwhile.
+        with self.store.transaction(known=(known_raw, known)) as state:
             now = self.clock.now()
             cfg = policy_config(self.settings, state)
             for target in sorted((set(panes) | set(state.agents)) - unwatched):
@@ -306,11 +313,45 @@ class Supervisor:
             rest = tuple(a for a in decision.actions if not isinstance(a, policy.StartResume))
             self.carry_out(target, replace(decision, actions=rest), now, report)
         self._resume_all(due, report)
-        self.deliver_due(report)
+        # What the sweep saved is still what the file says unless a resume wrote to it since.
+        self.deliver_due(report, known=None if due else state)
         for target, pane_id, stalled_record in stalled:
             self._nudge(target, pane_id, stalled_record, report)
+        self._report_refusal_stops(decisions, report)
         liveness.record_sweep(self.paths, self.clock.now(), self.sweep_interval, self.swept_by)
         return report
+
+    def _report_refusal_stops(
+        self, decisions: dict[str, policy.Decision], report: SweepReport
+    ) -> None:
+        """An agent that refused a held message was stopped after its decision was taken: list
+        that stop with the sweep's changes (`watch` printed "resumed" and never the new stop).
+        Read only when a resume or a delivery of held messages could have done it."""
+        candidates = {
+            target
+            for target, decision in decisions.items()
+            if target in report.resumed or decision.record.queued
+        }
+        if not candidates:
+            return
+        final = self.store.load().agents
+        for target in sorted(candidates):
+            after = final.get(target)
+            before = Status.ACTIVE if target in report.resumed else decisions[target].record.status
+            if after is not None and after.status is Status.EXHAUSTED and before is Status.ACTIVE:
+                report.changes.append(f"{target}: active -> exhausted (refused a held message)")
+
+    def _capture(self, panes: dict[str, PaneInfo]) -> dict[str, str]:
+        """Each pane's screen and a little history, in one tmux process: what came before has
+        scrolled away under newer output, so it is no longer current. A capture that opens on
+        a row that may be part of a banner is taken again with the full history (200 lines),
+        so the banner's head above the cut is read too."""
+        lines = {p.pane_id: max(CAPTURE_HISTORY, CAPTURE_ROWS - p.height) for p in panes.values()}
+        texts = self.tmux.capture_panes(list(lines), lines=lines)
+        cut = [pane_id for pane_id, text in texts.items() if _opens_hot(text)]
+        if cut:
+            texts.update(self.tmux.capture_panes(cut))
+        return texts
 
     def _nudge(self, target: str, pane_id: str, record: AgentRecord, report: SweepReport) -> None:
         """Type the nudge into an agent stalled on a transient error (through `_type`, the
@@ -722,11 +763,13 @@ class Supervisor:
         """The pane once it stopped changing (see `Courier.quiet`)."""
         return self.courier.quiet(pane_id)
 
-    def deliver_due(self, report: SweepReport) -> None:
-        """Move scheduled notes that are due into their agent's queue, then deliver."""
+    def deliver_due(self, report: SweepReport, known: State | None = None) -> None:
+        """Move scheduled notes that are due into their agent's queue, then deliver.
+
+        `known` is the state as just saved, when the caller has it (no second read)."""
         now = self.clock.now()
         due_targets: set[str] = set()
-        known = self.store.load()
+        known = known if known is not None else self.store.load()
         waiting = any(record.queued for record in known.agents.values())
         if not waiting and not any(
             (due := parse_iso(note.due_at)) is not None and due <= now for note in known.schedules
@@ -756,7 +799,8 @@ class Supervisor:
                 # Due while the agent is stopped: it waits for the verified resume.
                 self.log.append(
                     "message.queued", now=now, target=target, id=message.id,
-                    source="schedule", status=status.value,
+                    source="schedule", status=status.value, text=message.text,
+                    reason=f"scheduled note due while {status.value}",
                 )  # fmt: skip
         for target in sorted(due_targets):
             try:
@@ -946,6 +990,12 @@ def _agent_pane(group: list[PaneInfo]) -> PaneInfo:
         if pane.active:
             return pane
     return group[0]
+
+
+def _opens_hot(text: str) -> bool:
+    """Whether one of the first rows of a capture may begin or continue a banner."""
+    rows = [row for row in rows_of(text) if row.kind is not Role.BLANK]
+    return any(row.hot for row in rows[:TOP_ROWS])
 
 
 def _find_window(panes: Iterable[PaneInfo], target: str) -> PaneInfo | None:

@@ -76,6 +76,14 @@ def parse_iso(text: str | None) -> datetime | None:
     return moment
 
 
+def target_order(target: str) -> tuple[str, int, str]:
+    """Sort key for targets: by session, then window index as a number ("main:2" before
+    "main:10"); windows named rather than numbered come last."""
+    session, _, window = target.partition(":")
+    head = window.split(".", 1)[0]
+    return (session, int(head) if head.isdigit() else 1 << 30, window)
+
+
 @dataclass(frozen=True)
 class Signal:
     """What `signals.classify` read from a pane: the current state and its evidence."""

@@ -8,8 +8,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,14 +76,15 @@ def _start_server(server: libtmux.Server, home: Path) -> TmuxTestServer:
 
 
 @pytest.fixture
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """HOME and the tool's home both in a temp folder; no tmux of the caller leaks in."""
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
-    # tmux leaves its socket file behind after kill-server: keep those in the temp folder.
-    sockets = tmp_path / "tmux"
-    sockets.mkdir()
+    # tmux leaves its socket file behind after kill-server, so the sockets get a folder of
+    # their own; a short one, because a socket path is limited to 107 bytes and pytest's
+    # per-test folders (deeper still under xdist) can be longer than that.
+    sockets = Path(tempfile.mkdtemp(prefix="cmt-"))
     monkeypatch.setenv("TMUX_TMPDIR", str(sockets))
     monkeypatch.setenv("CREDIT_MANAGEMENT_HOME", str(tmp_path / "cm"))
     monkeypatch.delenv("TMUX", raising=False)
@@ -91,7 +93,10 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in list(os.environ):
         if name.startswith("CLAUDE_CREDIT_"):
             monkeypatch.delenv(name, raising=False)
-    return tmp_path / "cm"
+    try:
+        yield tmp_path / "cm"
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
 
 
 @pytest.fixture

@@ -288,7 +288,10 @@ def test_estimate_reset_prints_the_printed_reset_or_the_cycle(
     tmux_server: TmuxTestServer, home: Path, tmp_path: Path
 ) -> None:
     log = tmp_path / "l.jsonl"
-    limited = start_agent(tmux_server, "limited", [*CLAUDE_NOW, "--reset-in", "7200"], log)
+    # Gemini publishes no usage data, so its reset is the one it printed (a Claude agent's
+    # transcript would make it "exact").
+    gemini = ["--provider", "gemini", "--limit-after", "0", "--tz", "UTC", "--reset-in", "7200"]
+    limited = start_agent(tmux_server, "limited", gemini, log)
     working = start_agent(tmux_server, "working", ["--provider", "codex"], tmp_path / "w.jsonl")
     assert run_cli(home, tmux_server, "run").returncode == 0
     record = load_state(home).agents[limited]

@@ -261,8 +261,12 @@ def test_the_same_printed_reset_seen_again_is_late_not_tomorrow() -> None:
     again = limit(planned + timedelta(days=1))
     decision = policy.verified(T, started, "limited", again, after, CFG)
     assert decision.record.status is Status.EXHAUSTED
-    assert parse_iso(decision.record.scheduled_resume) == after + CFG.retry_backoff
+    # Late, not a new limit: tried again within minutes, not after the long backoff.
+    assert parse_iso(decision.record.scheduled_resume) == after + policy.LATE_RETRY
     assert decision.record.reset_at == record.reset_at
+    second = policy.resume_started(decision.record, after + policy.LATE_RETRY, "check")
+    again_late = policy.verified(T, second, "limited", again, after + policy.LATE_RETRY, CFG)
+    assert parse_iso(again_late.record.scheduled_resume) == after + 3 * policy.LATE_RETRY
     # A different reset is news and is planned on.
     other = limit(planned + timedelta(hours=5))
     decision = policy.verified(T, started, "limited", other, after, CFG)

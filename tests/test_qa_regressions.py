@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import TmuxTestServer
 
+from credit_management.clock import SystemClock
 from credit_management.control.times import parse_user_time
 from credit_management.errors import InputError
 from credit_management.lifecycle import policy
@@ -198,3 +200,110 @@ def test_a_typed_time_in_utc_keeps_its_zone() -> None:
     assert parse_user_time("9am UTC", NOW, ZoneInfo("Asia/Tokyo")) == NOW.replace(
         hour=9, minute=0, second=0
     )
+
+
+def test_a_note_due_while_its_agent_is_paused_shows_its_text_in_history(
+    tmux_server: TmuxTestServer, isolated_home: Path
+) -> None:
+    """`history` showed a bare `message.queued team:2` for a note held at its due time."""
+    target = tmux_server.new_window("main", "agent", ["sleep", "600"])
+    assert _cm(isolated_home, tmux_server, "pause", target).returncode == 0
+    assert (
+        _cm(isolated_home, tmux_server, "schedule", "5m", "held check-in", target).returncode == 0
+    )
+    later = {**os.environ, "CREDIT_MONITOR_CLOCK_OFFSET": "600"}
+    swept = subprocess.run(
+        [str(CLI), "--home", str(isolated_home), "--socket", tmux_server.socket, "run"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=later,
+    )
+    assert swept.returncode == 0, swept.stderr
+    events = EventLog(Paths(isolated_home, "--home").events_log).read(target=target)
+    [held] = [e for e in events if e["event"] == "message.queued"]
+    assert held["text"] == "held check-in" and "paused" in held["reason"]
+    shown = _cm(isolated_home, tmux_server, "history", target).stdout
+    assert '"held check-in"' in shown
+
+
+def test_tables_list_window_10_after_window_2(
+    tmux_server: TmuxTestServer, isolated_home: Path
+) -> None:
+    """`status`, `health`, `estimate-reset` and the live view listed team:10 and team:11
+    between team:1 and team:2 (a text sort)."""
+    targets = [tmux_server.new_window("main", f"w{n}", ["sleep", "600"]) for n in range(1, 12)]
+    with StateStore(Paths(isolated_home, "--home")).transaction() as state:
+        for target in targets:
+            state.agent(target).window_name = target
+    expected = sorted(targets, key=lambda t: int(t.split(":")[1]))
+    assert expected[-1] == "main:11"
+    for command in ("status", "health"):
+        done = _cm(isolated_home, tmux_server, command, "--json")
+        listed = [row["target"] for row in json.loads(done.stdout)["agents"]]
+        assert [t for t in listed if t in targets] == expected, command
+
+
+def test_a_sweep_lists_the_stop_of_an_agent_that_refused_a_held_message(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+) -> None:
+    """`watch` printed "resumed" at each cycle but never the stop that followed when the next
+    held message was refused (the stop was made during delivery, not by the sweep's decision)."""
+    from messaging_support import invoke, start_sim, supervisor
+
+    log = tmp_path / "agent.jsonl"
+    refusing = ["--provider", "claude", "--refuse-at-limit", "--reset-style", "epoch"]
+    agent = start_sim(tmux_server, "worker", [*refusing, "--limit-after", "1"], log)
+    monitor = supervisor(isolated_home, tmux_server, SystemClock(environ={}))
+    assert invoke(isolated_home, tmux_server, "pause", agent).exit_code == 0
+    for text in ("held 1", "held 2"):
+        assert invoke(isolated_home, tmux_server, "send", agent, text).output.startswith("queued")
+    with StateStore(Paths(isolated_home, "--home")).transaction() as state:
+        state.agents[agent].status = Status.ACTIVE  # back by hand; the sweep delivers
+    report = monitor.sweep()
+    assert StateStore(Paths(isolated_home, "--home")).load().agents[agent].status is (
+        Status.EXHAUSTED
+    )
+    assert f"{agent}: active -> exhausted (refused a held message)" in report.changes
+
+
+def test_run_json_skipped_by_the_lock_is_still_one_json_object(
+    tmux_server: TmuxTestServer, isolated_home: Path
+) -> None:
+    """Three `run --json` at once: two printed "skipped: another credit-monitor run ..."."""
+    from credit_management.store.state import run_lock
+
+    with run_lock(Paths(isolated_home, "--home")):
+        done = _cm(isolated_home, tmux_server, "run", "--json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert "another credit-monitor run is in progress" in document["skipped"]
+    assert document["changes"] == [] and document["delivered"] == 0
+
+
+def test_watch_refuses_an_interval_longer_than_the_settings_allow(isolated_home: Path) -> None:
+    """`watch --interval 99999d` started ("watching every 8.63991e+09s"); the setting's range
+    ends at one day."""
+    done = subprocess.run(
+        [str(CLI), "--home", str(isolated_home), "watch", "--interval", "99999d"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert "'99999d' is longer than 86400s" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_queue_does_not_promise_the_next_sweep_for_an_agent_showing_a_limit(
+    tmux_server: TmuxTestServer, isolated_home: Path
+) -> None:
+    """`queue` said "active: sent at the next sweep" for a message held because the agent's
+    screen showed a limit; the next sweep left it queued."""
+    target = tmux_server.new_window("main", "agent", ["sleep", "600"])
+    with StateStore(Paths(isolated_home, "--home")).transaction() as state:
+        state.agent(target).queued.append(
+            QueuedMessage(id="q-1", text="held", created_at=NOW.isoformat())
+        )
+    shown = _cm(isolated_home, tmux_server, "queue").stdout
+    assert "next sweep" not in shown
+    assert f"{target}: active: sent by the first sweep that finds its screen clear" in shown

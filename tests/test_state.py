@@ -153,9 +153,7 @@ def test_a_file_written_by_the_old_tool_loads(store: StateStore, paths: Paths) -
     assert saved["agents"]["proj:1"]["resume_scheduled"] is True
 
 
-def test_a_transaction_that_changes_nothing_writes_nothing(
-    store: StateStore, paths: Paths
-) -> None:
+def test_a_transaction_that_changes_nothing_writes_nothing(store: StateStore, paths: Paths) -> None:
     with store.transaction() as state:
         state.agent("a:1").window_name = "one"
     written = paths.state_file.stat()

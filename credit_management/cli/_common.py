@@ -47,8 +47,9 @@ class Duration(click.ParamType):  # type: ignore[type-arg]  # generic from click
 
     name = "duration"
 
-    def __init__(self, minimum: float = 0.0) -> None:
+    def __init__(self, minimum: float = 0.0, maximum: float | None = None) -> None:
         self.minimum = minimum
+        self.maximum = maximum
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, float):
@@ -59,4 +60,6 @@ class Duration(click.ParamType):  # type: ignore[type-arg]  # generic from click
             self.fail(f"{value!r} is not a duration such as 90s, 5m or 1h", param, ctx)
         if seconds < self.minimum:
             self.fail(f"{value!r} is shorter than {self.minimum:g}s", param, ctx)
+        if self.maximum is not None and seconds > self.maximum:
+            self.fail(f"{value!r} is longer than {self.maximum:g}s", param, ctx)
         return seconds

@@ -28,7 +28,7 @@ from credit_management.cli.render import (
     one_line,
     signal_text,
 )
-from credit_management.models import AgentRecord, Status
+from credit_management.models import AgentRecord, Status, target_order
 from credit_management.store.state import State
 
 RECENT_LINES = 5
@@ -122,7 +122,11 @@ class WatchView:
             caption_justify="left",
         )
         state = self.state
-        agents = sorted(state.agents.items()) if state is not None else []
+        agents = (
+            sorted(state.agents.items(), key=lambda item: target_order(item[0]))
+            if state is not None
+            else []
+        )
         # Usage bars only when some agent publishes usage: the column is wide.
         with_usage = any(usage_windows(record) for _, record in agents)
         statuses = [record.status.value for _, record in agents]

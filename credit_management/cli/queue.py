@@ -79,9 +79,9 @@ def _print_table(state: State, items: list[Held], times: Times) -> None:
     waiting = sorted({held.target for held in items})
     for target in waiting:
         hold = hold_of(state.agents.get(target))
-        why = (
-            describe_hold(hold, times.now, times.zone) if hold else "active: sent at the next sweep"
-        )
+        # Held for an active agent: its screen showed a limit or an error when it was sent.
+        ready = "active: sent by the first sweep that finds its screen clear of limits and errors"
+        why = describe_hold(hold, times.now, times.zone) if hold else ready
         click.echo(f"{target}: {why}")
 
 

@@ -6,6 +6,7 @@ import click
 
 from credit_management.cli._common import build_supervisor, echo_json
 from credit_management.cli.context import CliContext
+from credit_management.credit_monitor import SweepReport
 from credit_management.errors import LockBusy
 from credit_management.service.cron import rotate_log
 from credit_management.store.state import StateCorrupt, run_lock
@@ -38,6 +39,9 @@ def run(obj: CliContext, as_json: bool) -> None:
                 click.echo(f"warning: {corrupt.reason}: {healed.summary()}", err=True)
                 report = supervisor.sweep()
     except LockBusy as busy:
+        if as_json:  # still one JSON object: the report's fields, empty, and why
+            echo_json({"skipped": str(busy), **SweepReport().__dict__})
+            return
         click.echo(f"skipped: {busy}")
         return
     if as_json:

@@ -17,6 +17,7 @@ from credit_management.cli.context import CliContext
 from credit_management.cli.render import Times, echo_json, json_option, table, utc_option
 from credit_management.errors import TmuxError
 from credit_management.lifecycle.structured import UsageObservation, earliest_exhaustion
+from credit_management.models import target_order
 from credit_management.sources.gather import observe_panes
 from credit_management.store.samples import SampleStore, pane_reader
 
@@ -35,7 +36,7 @@ def usage_rows(obj: CliContext) -> list[dict[str, Any]]:
     reader = pane_reader(SampleStore.under(obj.paths.data_dir), supervisor.tmux.socket)
     seen = observe_panes(panes.values(), reader, now, supervisor.host_tz)
     rows = []
-    for target in sorted(set(panes) | set(state.agents)):
+    for target in sorted(set(panes) | set(state.agents), key=target_order):
         record = state.agents.get(target)
         pane = panes.get(target)
         live: UsageObservation | None = seen.get(pane.pane_id) if pane else None

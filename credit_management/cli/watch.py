@@ -16,7 +16,11 @@ from credit_management.cli.watch_output import choose_output
 
 
 @click.command(short_help="Sweep on an interval; a live table on a terminal.")
-@click.option("--interval", type=Duration(0.1), help="Time between sweeps (90s, 5m; seconds).")
+@click.option(
+    "--interval",
+    type=Duration(0.1, maximum=86400),
+    help="Time between sweeps (90s, 5m; seconds; at most 1d).",
+)
 @click.option("--duration", type=Duration(), help="Stop after this long (1h; seconds).")
 @click.option("--resume-margin", type=Duration(), help="Wait after a reset (2m; seconds).")
 @click.option("--orchestrator", help="Target told about stops and resumes.")

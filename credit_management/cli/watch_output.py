@@ -18,7 +18,7 @@ import click
 from credit_management.cli.render import Times, echo_json_line
 from credit_management.credit_monitor import Supervisor, SweepReport
 from credit_management.errors import LockBusy, TmuxError
-from credit_management.models import Status
+from credit_management.models import Status, target_order
 from credit_management.store.state import State
 
 
@@ -145,7 +145,7 @@ def sweep_document(
 ) -> dict[str, Any]:
     """One sweep as `watch --json` prints it: what changed and where every agent stands."""
     agents = []
-    for target in sorted(state.agents):
+    for target in sorted(state.agents, key=target_order):
         record = state.agents[target]
         due = record.paused_until if record.status is Status.PAUSED else record.scheduled_resume
         if record.status in (Status.ACTIVE, Status.MISSING, Status.CRASHED):

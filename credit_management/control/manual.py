@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from credit_management.control.times import parse_user_time
 from credit_management.errors import CreditError, InputError
-from credit_management.models import AgentRecord, Status, parse_iso
+from credit_management.models import AgentRecord, Status, parse_iso, target_order
 from credit_management.store.journal import EventLog
 from credit_management.store.state import State
 from credit_management.tmux.foreground import refusal
@@ -152,7 +152,8 @@ def agent_view(target: str, record: AgentRecord, now: datetime) -> dict[str, Any
 def status_report(state: State, now: datetime) -> dict[str, dict[str, Any]]:
     """Every agent's view, sorted by target."""
     return {
-        target: agent_view(target, state.agents[target], now) for target in sorted(state.agents)
+        target: agent_view(target, state.agents[target], now)
+        for target in sorted(state.agents, key=target_order)
     }
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from credit_management.credit_monitor import SHELLS, Supervisor
 from credit_management.detect.resets import format_until, next_cycle_reset
 from credit_management.lifecycle import structured
-from credit_management.models import AgentRecord, Signal, Status, iso, parse_iso
+from credit_management.models import AgentRecord, Signal, Status, iso, parse_iso, target_order
 from credit_management.store.config import Settings
 from credit_management.store.liveness import STALE_INTERVALS, last_sweep
 from credit_management.store.paths import Paths
@@ -76,7 +76,7 @@ def agent_health(supervisor: Supervisor) -> list[AgentHealth]:
     texts = supervisor.tmux.capture_panes([pane.pane_id for pane in panes.values()])
     state = supervisor.store.load()
     result = []
-    for target in sorted(set(panes) | set(state.agents)):
+    for target in sorted(set(panes) | set(state.agents), key=target_order):
         record = state.agents.get(target) or AgentRecord()
         pane = panes.get(target)
         if not is_agent(target, pane, state.agents.get(target), supervisor.settings):

@@ -83,8 +83,15 @@ class ByFirstChar:
     their order, so the first that matches is the one the whole alternation would give).
     Each character's alternation compiles when that character is first met."""
 
-    def __init__(self, alternatives: Callable[[], Sequence[str]], flags: int = 0) -> None:
+    def __init__(
+        self,
+        alternatives: Callable[[], Sequence[str]],
+        groups: Sequence[str] = (),
+        flags: int = 0,
+    ) -> None:
         self._alternatives = alternatives
+        # Characters that share one alternation (fewer, larger expressions to compile).
+        self._group = {char: chars for chars in groups for char in chars}
         self._flags = flags
         self._firsts: list[tuple[str, frozenset[str] | None]] | None = None
         self._by_char: dict[str, re.Pattern[str] | None] = {}
@@ -95,13 +102,16 @@ class ByFirstChar:
         char = text[pos]
         pattern = self._by_char.get(char, _UNSET)
         if pattern is _UNSET:
-            pattern = self._by_char[char] = self._for(char)
+            pattern = self._for(char)
+            for member in self._group.get(char, char):
+                self._by_char[member] = pattern
         return pattern.match(text, pos) if isinstance(pattern, re.Pattern) else None
 
     def _for(self, char: str) -> re.Pattern[str] | None:
         if self._firsts is None:
             self._firsts = [(source, first_chars(source)) for source in self._alternatives()]
-        chosen = [source for source, first in self._firsts if first is None or char in first]
+        chars = set(self._group.get(char, char))
+        chosen = [source for source, first in self._firsts if first is None or chars & first]
         return re.compile("|".join(chosen), self._flags) if chosen else None
 
 

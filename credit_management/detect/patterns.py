@@ -6,8 +6,8 @@ raw API error bodies, and the screen furniture (prompts, footers, menus) that is
 output. Every banner shape is matched from the start of a logical line (after the glyph and
 error prefixes), never searched for inside prose. Wordings change between releases, so each
 family is a group of small alternatives rather than one exact string. Expressions compile on
-first use (`lazy`); the first-pass filter (`OPENER`, `opens`) is every shape's beginning in one
-expression.
+first use (`lazy`); the first-pass filter (`opens`: `OPENER` and `SHAPE_STARTS`) is every
+error prefix and every shape's beginning, tried at once where a row starts.
 """
 
 from __future__ import annotations
@@ -385,10 +385,10 @@ GENERIC = (
 SHAPES: tuple[Shape, ...] = CODEX + CLAUDE + GEMINI + AIDER + GENERIC
 SHAPE_NAMES = frozenset(shape.name for shape in SHAPES)
 # Every shape as one loose expression (reset phrases and durations reduced to "some text"),
-# each alternative named after its place in SHAPES ("s12"): matched once where a logical line
-# starts (see `shape_gate`), it says the first shape that may match; from there each shape's
-# loose form, then its own expression, reads the line. Compiles many times faster than the
-# exact shapes together.
+# each alternative named after its place in SHAPES ("s12"): matched where a logical line starts
+# (`shape_gate`, through `SHAPE_STARTS` or, for text whose lower case changes length, as one
+# case-insensitive expression), it says the first shape that may match; from there each
+# shape's loose form, then its own expression, reads the line.
 _GATE = "|".join(
     f"(?P<s{index}>{_unnamed(shape.loose.source)})" for index, shape in enumerate(SHAPES)
 )
@@ -589,7 +589,7 @@ FINGERPRINTS: dict[str, Lazy] = {
 # Whether a row may begin something the banner parser reads: after weak error prefixes (read
 # greedily, as the parser reads them), a strong one (an API, a status, an exception), a
 # provider's body, or the beginning of a banner shape. Two anchored matches at the start of the
-# row's body; the parser reads only rows that pass (and their continuation rows).
+# row's body (`opens`); the parser reads only rows that pass (and their continuation rows).
 _OPENER = (
     rf"(?>(?:{_unnamed(_WEAK_PREFIX)}|{_unnamed(_PLAIN_PREFIX)})*)"
     rf"(?P<strong>{_unnamed(_API_PREFIX)}|{_unnamed(_STRONG_PREFIX)})?"
@@ -606,7 +606,9 @@ SHAPE_STARTS = ByFirstChar(
         *(_spaces_optional(_lowered(f"(?P<s{index}>{_unnamed(shape.loose.source)})"))
           for index, shape in enumerate(SHAPES)),
         f"(?:{_JSON_START})",
-    ]
+    ],
+    # "you…" begins a third of the shapes; the other letters share one alternation.
+    groups=("abcdefghijklmnopqrstuvwxz", "0123456789"),
 )  # fmt: skip
 LEADING = lazy(rf"{_SYMBOL}*\s*")  # what may come before a shape's first word
 

@@ -10,7 +10,7 @@ record as `stall`, so cron runs (one process per sweep) see it too.
 
 from __future__ import annotations
 
-import hashlib
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,8 +40,9 @@ class NudgeDecision:
 
 def screen_key(text: str) -> str:
     """A short fingerprint of what a pane shows (trailing blanks ignored)."""
-    body = "\n".join(line.rstrip() for line in text.rstrip().split("\n"))
-    return hashlib.sha256(body.encode("utf-8", "replace")).hexdigest()[:16]
+    body = "\n".join(line.rstrip() for line in text.rstrip().split("\n")).encode("utf-8", "replace")
+    # Two checksums from zlib, loaded anyway: hashlib would load OpenSSL on every run.
+    return f"{zlib.crc32(body):08x}{zlib.adler32(body):08x}"
 
 
 def decide(

@@ -177,6 +177,16 @@ def backoff_delay(attempts: int, cfg: PolicyConfig) -> timedelta:
     return min(doubled, timedelta(hours=cfg.cycle_hours))
 
 
+LATE_RETRY = timedelta(minutes=2)
+
+
+def late_delay(attempts: int, cfg: PolicyConfig) -> timedelta:
+    """A reset that is merely late (the agent printed the same reset again) lifts within
+    minutes: retry after 2, 4, 8 ... minutes, never later than the ordinary backoff."""
+    doubled: timedelta = LATE_RETRY * (2 ** max(0, attempts - 1))
+    return min(doubled, backoff_delay(attempts, cfg))
+
+
 # --- the sweep -----------------------------------------------------------------------------
 
 
@@ -513,11 +523,12 @@ def verified(
     if outcome == "limited" and signal.reset_at is not None and signal.reset_at > now and not late:
         resume = signal.reset_at + cfg.resume_margin
         why = f"still limited; the agent now says it resets {iso(signal.reset_at)}"
+    elif outcome == "limited" and late:
+        resume = now + late_delay(attempts, cfg)
+        why = "still limited; the reset is late"
     else:
         resume = now + backoff_delay(attempts, cfg)
-        why = "no answer to the test message"
-        if outcome == "limited":
-            why = "still limited; the reset is late" if late else "still limited"
+        why = "still limited" if outcome == "limited" else "no answer to the test message"
     new = _moved(record, Status.EXHAUSTED, now, why, signal.evidence or None)
     new.attempts = attempts
     new.scheduled_resume = iso(resume)

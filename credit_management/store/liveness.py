@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,7 +54,9 @@ def record_sweep(paths: Paths, now: datetime, interval_seconds: float, by: str) 
     folder = paths.data_dir
     with contextlib.suppress(OSError):
         folder.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".last_sweep.", suffix=".tmp", dir=folder)
+        # One temp name per process and thread (no tempfile module on a quiet sweep's path).
+        temp = folder / f".last_sweep.{os.getpid()}.{threading.get_ident()}.tmp"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(data, handle)

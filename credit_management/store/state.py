@@ -15,7 +15,6 @@ import contextlib
 import copy
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -563,6 +562,8 @@ def _ensure_dir(directory: Path) -> None:
 
 
 def _mkstemp(directory: Path) -> tuple[int, str]:
+    import tempfile  # only for a save: a sweep that changed nothing never loads it
+
     try:
         return tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=directory)
     except OSError as error:
