@@ -993,9 +993,15 @@ def _agent_pane(group: list[PaneInfo]) -> PaneInfo:
 
 
 def _opens_hot(text: str) -> bool:
-    """Whether one of the first rows of a capture may begin or continue a banner."""
-    rows = [row for row in rows_of(text) if row.kind is not Role.BLANK]
-    return any(row.hot for row in rows[:TOP_ROWS])
+    """Whether one of the first rows of a capture may begin or continue a banner (only those
+    rows are read: the rest waits for `classify`, and stopped agents are never read)."""
+    head: list[str] = []
+    for line in text.split("\n"):
+        if line.strip():
+            head.append(line)
+            if len(head) == TOP_ROWS:
+                break
+    return any(row.hot for row in rows_of("\n".join(head)) if row.kind is not Role.BLANK)
 
 
 def _find_window(panes: Iterable[PaneInfo], target: str) -> PaneInfo | None:

@@ -611,3 +611,11 @@ def test_classify_never_raises(text: str) -> None:
 @given(st.lists(st.sampled_from([*LOOKALIKES.values(), "", "⏺ ok", "$ ls"]), max_size=8))
 def test_look_alikes_in_any_order_stay_none(parts: list[str]) -> None:
     assert read("\n".join(parts) + CLAUDE_FOOTER).kind is Kind.NONE
+
+
+def test_an_answer_ending_in_an_ellipsis_is_a_reply_not_a_spinner() -> None:
+    typed = "> Refactor the parser"
+    answer = f"{typed}\n\n⏺ Refactoring the parser into three modules…\n"
+    assert has_reply(answer, "Refactor the parser")
+    thinking = f"{typed}\n\n✻ Thinking… (esc to interrupt)\n"
+    assert not has_reply(thinking, "Refactor the parser")

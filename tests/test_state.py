@@ -158,7 +158,7 @@ def test_a_transaction_that_changes_nothing_writes_nothing(store: StateStore, pa
         state.agent("a:1").window_name = "one"
     written = paths.state_file.stat()
     events = paths.events_log.read_bytes()
-    for _ in range(2):  # the second time, over bytes this store wrote itself
+    for _ in range(2):
         with store.transaction() as state:
             state.agent("a:1")
     again = paths.state_file.stat()

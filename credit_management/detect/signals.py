@@ -194,8 +194,15 @@ def _last_work(rows: list[Row], covered: set[int], start: int = 0) -> tuple[int,
     return last, last_real
 
 
+# Rows an agent writes its answer on: an ellipsis there is prose ("Refactoring the parser…"),
+# not a spinner's "Thinking…".
+_ANSWER_GLYPHS = frozenset("⏺●⎿")
+
+
 def _spinner(row: Row) -> bool:
-    return row.glyph in SPINNER_GLYPHS or bool(P.SPINNER.search(row.body))
+    if row.glyph in SPINNER_GLYPHS:
+        return True
+    return row.glyph not in _ANSWER_GLYPHS and bool(P.SPINNER.search(row.body))
 
 
 def _footer_start(rows: list[Row]) -> int:

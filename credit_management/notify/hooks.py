@@ -32,7 +32,6 @@ HOOK_ID_ENV = "CREDIT_MONITOR_HOOK_ID"
 # Hooks of one sweep running at once; more wait for a slot (within their own time-out).
 MAX_PARALLEL_HOOKS = 8
 _TREE_POLL_SECONDS = 0.05
-_KILL_ROUNDS = 5
 # Pause before webhook retry n is BACKOFF * 2**(n-1): short, because the caller is waiting.
 _RETRY_BACKOFF_SECONDS = 0.25
 # Extra time allowed for a killed command to be reaped before giving up on it.
@@ -248,14 +247,16 @@ def _end_tree(process: subprocess.Popen[bytes], marker: str) -> None:
     if root is not None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(root, signal.SIGKILL)
-    for _ in range(_KILL_ROUNDS):  # a process may fork while we look; look again
-        found = _hook_processes(root, marker)
-        if not found:
-            break
+    # Look again until a look finds nothing: a process may fork while we look, and a killed
+    # one stays listed (not yet a zombie) for a moment on a busy machine. Bounded.
+    settle = time.monotonic() + _REAP_SECONDS
+    found = _hook_processes(root, marker)
+    while found and time.monotonic() < settle:
         for pid in found:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
         time.sleep(0.01)
+        found = _hook_processes(root, marker)
     try:
         process.communicate(timeout=_REAP_SECONDS)
     except (subprocess.TimeoutExpired, OSError):

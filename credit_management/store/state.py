@@ -301,9 +301,6 @@ class StateStore:
     def __init__(self, paths: Paths, clock: Clock | None = None) -> None:
         self.paths = paths
         self._clock: Clock = clock if clock is not None else SystemClock()
-        # Bytes known to be exactly what `encode_state` makes of their own decoding (written
-        # or checked here): a transaction over them that changed nothing needs no encoding.
-        self._canonical: bytes | None = None
 
     @property
     def path(self) -> Path:
@@ -368,13 +365,13 @@ class StateStore:
                 state = known[1]
             else:
                 state = State() if before is None else self._decode(before)
-            # A copy to compare with costs a fraction of encoding the state to find it unchanged.
-            canonical = before is not None and before == self._canonical
-            pristine = copy.deepcopy(state) if canonical else None
+            # A copy to compare with costs a fraction of encoding the state to find it unchanged
+            # (a file in an older layout is rewritten with the first real change).
+            pristine = copy.deepcopy(state) if before is not None else None
             yield state
             if pristine is not None and state == pristine:
                 return
-            after = self._canonical = encode_state(state)
+            after = encode_state(state)
             if after != before:
                 # What the journal compares with, decoded again only now that it is needed.
                 start = journal_view(State() if before is None else self._decode(before))

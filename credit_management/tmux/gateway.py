@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -142,7 +141,7 @@ class Tmux:
     # -- the one place a tmux process is started ------------------------------------------
 
     def _server_args(self) -> list[str]:
-        binary = shutil.which("tmux")
+        binary = _which("tmux")
         if binary is None:
             raise TmuxError("tmux is not installed")
         # -u: without it a client in a non-UTF-8 locale turns every non-ASCII character (and
@@ -536,6 +535,16 @@ def _marker(token: str, pane_id: str) -> str:
 def _capture_args(token: str, pane_id: str, lines: int) -> list[str]:
     marker = ["display", "-p", _marker(token, pane_id), ";"]
     return [*marker, "capturep", "-pJS", f"-{lines}", "-t", pane_id, ";"]
+
+
+def _which(program: str) -> str | None:
+    """`shutil.which` for one plain program name; shutil would load compression modules on a
+    path that never needs them."""
+    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        path = os.path.join(folder, program)
+        if folder and os.access(path, os.X_OK) and not os.path.isdir(path):
+            return path
+    return None
 
 
 def _count(lines: Lines, pane_id: str) -> int:
