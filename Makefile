@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-
+TEST_STAMP := $(VENV)/.installed-test
 .PHONY: all test lint typecheck pytest demo bench clean system-deps browser-deps service-deps
 
 all: test
@@ -11,8 +11,13 @@ all: test
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,browser]'
+	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
+
+# The test tools and the browser tests' playwright: only `make test` (and lint) install them.
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,browser]'
+	touch $(TEST_STAMP)
 
 # apt-get needs root: as another user these targets say what to run and carry on without it.
 system-deps:
@@ -41,19 +46,19 @@ service-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null \
 	  || echo "systemd could not be installed: the service unit will not be verified"; }
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-typecheck: $(STAMP)
+typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
 # The tmux tests mostly wait on real processes, so twice as many workers as cores (at most 16)
 # finish sooner; worksteal keeps a worker from idling behind one long test.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$((n * 2 > 16 ? 16 : n * 2)))
 
-pytest: $(STAMP) system-deps browser-deps service-deps
+pytest: $(TEST_STAMP) system-deps browser-deps service-deps
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 test: lint typecheck pytest

@@ -17,7 +17,7 @@ import statistics
 import subprocess
 import sys
 
-ENTRY = "credit_management.cli.run"
+ENTRY = "credit_management.cli.once"
 FORBIDDEN = (
     "credit_management.web",
     "credit_management.sim",

@@ -12,7 +12,6 @@ rebuilds an unreadable state file from the journal (`heal`).
 from __future__ import annotations
 
 import contextlib
-import copy
 import fnmatch
 import functools
 import math
@@ -25,15 +24,6 @@ from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from credit_management.clock import Clock, host_zone
-from credit_management.detect.marks import stale_mark
-from credit_management.detect.screen import Role, rows_of
-from credit_management.detect.signals import (
-    at_shell_prompt,
-    classify,
-    has_reply,
-    limit_menu_open,
-    text_since,
-)
 from credit_management.errors import LockBusy, StateError, TargetError, TmuxError
 from credit_management.lifecycle import due as due_times
 from credit_management.lifecycle import nudge, policy, structured
@@ -45,17 +35,20 @@ from credit_management.models import (
     QueuedMessage,
     Signal,
     Status,
+    clone,
     iso,
     parse_iso,
 )
+from credit_management.monitor.look import Look, look, read_signal
 from credit_management.notify.hooks import HookBatch, fire_hooks, make_payload
-from credit_management.sources.gather import observe_panes
+from credit_management.records import Record
 from credit_management.store import liveness, wakeup
 from credit_management.store.config import Settings
 from credit_management.store.journal import EventLog
 from credit_management.store.locks import typist_lock
 from credit_management.store.paths import Paths
-from credit_management.store.samples import SampleStore, pane_reader
+from credit_management.store.samples import SampleStore, pane_reader, server_key, socket_path
+from credit_management.store.screens import ScreenCache
 from credit_management.store.state import State, StateCorrupt, StateStore, run_lock
 from credit_management.tmux.foreground import refusal
 from credit_management.tmux.gateway import PaneInfo, Tmux
@@ -70,16 +63,11 @@ if TYPE_CHECKING:
 SHELLS = frozenset({"bash", "zsh", "sh", "fish", "dash", "ksh", "tcsh", "csh", "login"})
 ORCHESTRATOR_PREFIX = "[credit-monitor] "
 MAX_PARALLEL_RESUMES = 8
-# Each sweep captures the screen with this much history above it, and at least CAPTURE_ROWS
-# rows in all; a capture whose first rows may belong to a banner is taken again whole.
-CAPTURE_HISTORY = 20
-CAPTURE_ROWS = 60
-TOP_ROWS = 3
 ANSWER_POLL_SECONDS = 0.5  # between looks at a pane waiting for the test message's answer
 
 
-@dataclass
-class SweepReport:
+@dataclass(repr=False)
+class SweepReport(Record):
     """What one sweep did, for `run`'s output and the demo's table."""
 
     agents: int = 0
@@ -218,8 +206,7 @@ class Supervisor:
 
     def current_signal(self, record: AgentRecord | None, text: str, now: datetime) -> Signal:
         """What the pane shows now, reading only what came after the agent's last resume."""
-        mark = record.resume_mark if record is not None else None
-        return classify(text_since(text, mark), now, self.host_tz)
+        return read_signal(text, record.resume_mark if record else None, now, self.host_tz)
 
     def is_alive(self, pane: PaneInfo, record: AgentRecord | None, text: str) -> bool:
         """False when the pane is dead or an agent that ran there left a shell prompt behind."""
@@ -230,7 +217,11 @@ class Supervisor:
         # A shell in front is normal for agents launched through a wrapper; only a window
         # that ran an agent before and now shows a shell prompt has lost its agent.
         had_agent = record is not None and record.command not in (None, *SHELLS)
-        return not (had_agent and at_shell_prompt(text))
+        if not had_agent:
+            return True
+        from credit_management.detect.signals import at_shell_prompt
+
+        return not at_shell_prompt(text)
 
     # -- the sweep -------------------------------------------------------------------------
 
@@ -254,17 +245,10 @@ class Supervisor:
         # Windows that exist but are not watched (config `watch`/`ignore`, our own window) are
         # left alone: a record for one of them is neither missing nor acted on.
         unwatched = {pane.target for pane in listed} - set(panes)
-        texts = self._capture(panes)
         known_raw, known = self.store.load_known()  # the sweep's one read of the state file
-        # Exhausted, paused and resuming agents are not re-read: an old banner re-read after
-        # its reset would resolve to tomorrow, and the policy ignores their panes anyway.
-        unread = (Status.EXHAUSTED, Status.PAUSED, Status.RESUMING)
-        signals = {
-            target: self.current_signal(known.agents.get(target), texts.get(pane.pane_id, ""), now)
-            for target, pane in panes.items()
-            if (known.agents.get(target) or AgentRecord()).status not in unread
-        }
-        signals = self._second_look(panes, known, signals)
+        sight = self._look(panes, known, now)
+        texts = sight.texts
+        signals = self._second_look(panes, known, sight.signals)
         readings = self._readings(panes.values(), now)
         report.agents = len(panes)
 
@@ -341,17 +325,21 @@ class Supervisor:
             if after is not None and after.status is Status.EXHAUSTED and before is Status.ACTIVE:
                 report.changes.append(f"{target}: active -> exhausted (refused a held message)")
 
-    def _capture(self, panes: dict[str, PaneInfo]) -> dict[str, str]:
-        """Each pane's screen and a little history, in one tmux process: what came before has
-        scrolled away under newer output, so it is no longer current. A capture that opens on
-        a row that may be part of a banner is taken again with the full history (200 lines),
-        so the banner's head above the cut is read too."""
-        lines = {p.pane_id: max(CAPTURE_HISTORY, CAPTURE_ROWS - p.height) for p in panes.values()}
-        texts = self.tmux.capture_panes(list(lines), lines=lines)
-        cut = [pane_id for pane_id, text in texts.items() if _opens_hot(text)]
-        if cut:
-            texts.update(self.tmux.capture_panes(cut))
-        return texts
+    def _look(self, panes: dict[str, PaneInfo], known: State, now: datetime) -> Look:
+        """Every pane captured in one tmux process, and what the running agents' screens show
+        (`monitor.look`: an unchanged quiet screen is not parsed again). Exhausted, paused and
+        resuming agents are not read: an old banner re-read after its reset would resolve to
+        tomorrow, and the policy ignores their panes anyway."""
+        unread = (Status.EXHAUSTED, Status.PAUSED, Status.RESUMING)
+        marks = {
+            target: record.resume_mark
+            for target in panes
+            if (record := known.agents.get(target) or AgentRecord()).status not in unread
+        }
+        cache = ScreenCache(self.paths)
+        seen = look(self.tmux, panes, marks, cache, now, self.host_tz)
+        cache.save()
+        return seen
 
     def _nudge(self, target: str, pane_id: str, record: AgentRecord, report: SweepReport) -> None:
         """Type the nudge into an agent stalled on a transient error (through `_type`, the
@@ -444,9 +432,20 @@ class Supervisor:
     def _readings(
         self, panes: Iterable[PaneInfo], now: datetime
     ) -> dict[str, structured.UsageObservation]:
-        """What the agents' own data says (samples, transcripts, rollouts), by pane id."""
+        """What the agents' own data says (samples, transcripts, rollouts), by pane id. The
+        readers load only when a pane has samples or runs Claude or Codex."""
+        from credit_management.sources import procs
+
+        panes = list(panes)
         store = SampleStore.under(self.paths.data_dir)
         store.prune()  # the files of panes long gone
+        sampled = store.pane_ids(server_key(socket_path(self.tmux.socket)))
+        if not any(pane.pane_id in sampled for pane in panes) and not procs.runs_an_agent(
+            (pane.pid for pane in panes), procs.children_map()
+        ):
+            return {}
+        from credit_management.sources.gather import observe_panes
+
         return observe_panes(panes, pane_reader(store, self.tmux.socket), now, self.host_tz)
 
     def _second_look(
@@ -603,6 +602,8 @@ class Supervisor:
                     return False
                 state.agents[target] = policy.resume_started(record, now, message)
             self.tmux.exit_copy_mode(pane.pane_id)
+            from credit_management.detect.signals import limit_menu_open
+
             if limit_menu_open(self.tmux.capture_pane(pane.pane_id)):
                 self.tmux.send_key(pane.pane_id, "Escape")
                 self.clock.sleep(0.3)
@@ -629,6 +630,8 @@ class Supervisor:
         The pane's last rows become the resume mark, so the banner still at its bottom is
         old news from now on (otherwise the next sweep would stop the agent again).
         """
+        from credit_management.detect.marks import stale_mark
+
         pane = self._pane_of(target)
         text = self.tmux.capture_panes([pane.pane_id]).get(pane.pane_id) if pane else None
         mark = stale_mark(text, self.clock.now(), self.host_tz) if text else None
@@ -641,6 +644,8 @@ class Supervisor:
 
     def _await_answer(self, pane_id: str, mark: str) -> tuple[policy.Outcome, Signal]:
         """Poll until the text after the test message shows a reply or a limit, or time out."""
+        from credit_management.detect.signals import classify, has_reply, text_since
+
         # Counted in polls, not clock time: a frozen clock (CREDIT_MONITOR_NOW) must not make
         # a silent agent wait forever.
         polls = max(1, math.ceil(self.settings.verify_timeout_seconds / ANSWER_POLL_SECONDS))
@@ -706,7 +711,7 @@ class Supervisor:
                 return
             record.stalled_resumes += 1
             count = record.stalled_resumes
-            snapshot = copy.deepcopy(record)
+            snapshot = clone(record)
         if count != STALL_RESUMES:
             return
         hint = "" if not self.settings.resume_message else '; resume_message = "" frees it'
@@ -877,7 +882,7 @@ class Supervisor:
         fields = {"reason": why, "note": line}
         with self.store.transaction() as state:
             state.agent(target).unreachable = why
-            record = copy.deepcopy(state.agents[target])
+            record = clone(state.agents[target])
         self.emit(
             target, record, policy.Emit("orchestrator.unreachable", text, fields), self.clock.now()
         )
@@ -992,18 +997,6 @@ def _agent_pane(group: list[PaneInfo]) -> PaneInfo:
     return group[0]
 
 
-def _opens_hot(text: str) -> bool:
-    """Whether one of the first rows of a capture may begin or continue a banner (only those
-    rows are read: the rest waits for `classify`, and stopped agents are never read)."""
-    head: list[str] = []
-    for line in text.split("\n"):
-        if line.strip():
-            head.append(line)
-            if len(head) == TOP_ROWS:
-                break
-    return any(row.hot for row in rows_of("\n".join(head)) if row.kind is not Role.BLANK)
-
-
 def _find_window(panes: Iterable[PaneInfo], target: str) -> PaneInfo | None:
     group = [pane for pane in panes if pane.target == target]
     return _agent_pane(group) if group else None
@@ -1027,10 +1020,13 @@ def _first_back(state: State, orchestrator: str) -> str:
 
 def main() -> None:
     """`python -m credit_management.credit_monitor [watch options]`: the watcher, as the
-    original `credit_monitor.py` script ran."""
-    from credit_management.cli import watch_main
+    original `credit_monitor.py` script ran. It becomes `python -m credit_management watch`
+    (the command line lives above the monitor, so the monitor does not import it)."""
+    import os
+    import sys
 
-    watch_main()
+    command = [sys.executable, "-m", "credit_management", "watch", *sys.argv[1:]]
+    os.execv(sys.executable, command)
 
 
 if __name__ == "__main__":

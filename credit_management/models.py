@@ -6,12 +6,17 @@ other module can pass them around typed. No I/O and no clock reads happen here.
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
+
+from credit_management.records import Record
+
+_T = TypeVar("_T")
 
 
 class Kind(StrEnum):
@@ -84,8 +89,8 @@ def target_order(target: str) -> tuple[str, int, str]:
     return (session, int(head) if head.isdigit() else 1 << 30, window)
 
 
-@dataclass(frozen=True)
-class Signal:
+@dataclass(frozen=True, repr=False)
+class Signal(Record):
     """What `signals.classify` read from a pane: the current state and its evidence."""
 
     kind: Kind
@@ -126,8 +131,8 @@ class Signal:
         )
 
 
-@dataclass
-class QueuedMessage:
+@dataclass(repr=False)
+class QueuedMessage(Record):
     """A message held for an agent until it is verified active (or a scheduled note)."""
 
     id: str
@@ -158,8 +163,8 @@ class QueuedMessage:
         )
 
 
-@dataclass
-class ScheduledNote:
+@dataclass(repr=False)
+class ScheduledNote(Record):
     """A note to deliver to a target at `due_at` (`credit-monitor schedule`)."""
 
     id: str
@@ -182,8 +187,8 @@ class ScheduledNote:
         )
 
 
-@dataclass
-class Alert:
+@dataclass(repr=False)
+class Alert(Record):
     """An out-of-credits incident shown by the dashboard; one per stop, until resolved."""
 
     id: str
@@ -220,8 +225,8 @@ class Alert:
         )
 
 
-@dataclass
-class AgentRecord:
+@dataclass(repr=False)
+class AgentRecord(Record):
     """One agent (keyed `session:window_index`) as stored under `agents` in the state file."""
 
     status: Status = Status.ACTIVE
@@ -324,8 +329,8 @@ HOOK_DEFAULT_TIMEOUT = 10.0
 HOOK_DEFAULT_RETRIES = 2
 
 
-@dataclass(frozen=True)
-class HookSpec:
+@dataclass(frozen=True, repr=False)
+class HookSpec(Record):
     """One hook: which events it wants (fnmatch patterns) and what to run or call."""
 
     events: Sequence[str] = ("*",)
@@ -363,3 +368,27 @@ class HookSpec:
             "timeout": self.timeout,
             "retries": self.retries,
         }
+
+
+_IMMUTABLE = (str, int, float, bool, type(None), datetime, StrEnum, Signal)
+
+
+def clone(value: _T) -> _T:
+    """A deep copy of stored data (dicts, lists, the records above), made field by field.
+
+    A sweep copies every agent record: `copy.deepcopy` costs ten times as much. Values no
+    stored record holds fall back to it.
+    """
+    kind = type(value)
+    if kind is dict:
+        return {key: clone(item) for key, item in value.items()}  # type: ignore[attr-defined,return-value]
+    if kind is list:
+        return [clone(item) for item in value]  # type: ignore[attr-defined,return-value]
+    if isinstance(value, _IMMUTABLE):
+        return value
+    frozen = getattr(getattr(kind, "__dataclass_params__", None), "frozen", True)
+    if is_dataclass(value) and not isinstance(value, type) and not frozen:
+        new = object.__new__(kind)
+        new.__dict__.update({key: clone(item) for key, item in value.__dict__.items()})
+        return new
+    return copy.deepcopy(value)

@@ -57,3 +57,22 @@ def test_plain_commands_do_not_load_rich(command: str) -> None:
 
 def test_the_live_view_is_where_rich_comes_in() -> None:
     assert "rich" in loaded_after("import credit_management.cli.live")
+
+
+def test_cron_run_is_answered_without_click() -> None:
+    # `credit-monitor run` goes through `fast` and `once`; the click group is for the rest.
+    modules = loaded_after("import credit_management.cli.fast, credit_management.cli.once")
+    assert unwanted(modules, ("click", *NEVER_FOR_RUN)) == []
+    # The detector loads on the first screen that changed, not with the monitor.
+    assert unwanted(modules, ("credit_management.detect.signals",)) == []
+
+
+def test_the_seed_script_name_runs_the_watcher() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "credit_management.credit_monitor", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "watch [OPTIONS]" in done.stdout

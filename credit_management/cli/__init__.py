@@ -45,21 +45,19 @@ def main(argv: Sequence[str] | None = None, prog_name: str = "credit-monitor") -
     args = list(sys.argv[1:] if argv is None else argv)
     from credit_management.cli import fast
 
-    if fast.handled(args):
-        return
-    import click
-
-    from credit_management.cli.group import cli
-
     try:
+        if fast.handled(args):  # statusline, hook claude and run: no click to load
+            return
+        from credit_management.cli.group import cli
+
         cli.main(args=args, prog_name=prog_name)
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        sys.stderr.write("interrupted\n")
         sys.exit(130)
     except Exception as error:  # the last line of defence: one line, not a traceback
         if os.environ.get(DEBUG_ENV):
             raise
-        click.echo(f"Error: unexpected {type(error).__name__}: {error}", err=True)
+        sys.stderr.write(f"Error: unexpected {type(error).__name__}: {error}\n")
         sys.exit(1)
 
 

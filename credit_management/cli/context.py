@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from credit_management.records import Record
 from credit_management.store.paths import Paths
 
 SOCKET_ENV = "CREDIT_MONITOR_TMUX_SOCKET"
@@ -78,8 +79,8 @@ Quick start (agents already running in tmux):
 """
 
 
-@dataclass
-class CliContext:
+@dataclass(repr=False)
+class CliContext(Record):
     """What every command receives: where files live and which tmux server to talk to."""
 
     paths: Paths

@@ -1,8 +1,9 @@
-"""The two commands Claude Code runs on every update, answered without click.
+"""The commands run most often, answered without click: the two Claude Code runs on every
+update, and cron's `run`.
 
-`statusline [--wrap CMD]` and `hook claude` (after any `--home`/`--socket`) run here straight
-from `main`, so each call costs Python's start and a few small imports; any other form (help,
-a typo) falls through to the click group, which gives the usual messages.
+`statusline [--wrap CMD]`, `hook claude` and `run [--json]` (after any `--home`/`--socket`) run
+here straight from `main`, so each call costs Python's start and what the command itself needs;
+any other form (help, a typo) falls through to the click group, which gives the usual messages.
 """
 
 from __future__ import annotations
@@ -40,7 +41,22 @@ def handled(args: list[str]) -> bool:
     if rest == ["hook", "claude"]:
         record_hook(_context(options))
         return True
+    if rest in (["run"], ["run", "--json"]):
+        _run(_context(options), as_json=len(rest) == 2)
+        return True
     return False
+
+
+def _run(obj: CliContext, as_json: bool) -> None:
+    """`run`, with the click group's handling of errors: one line on stderr and exit 1."""
+    from credit_management.cli.once import run_once
+    from credit_management.errors import CreditError
+
+    try:
+        run_once(obj, as_json)
+    except CreditError as error:
+        sys.stderr.write(f"Error: {error}\n")
+        sys.exit(1)
 
 
 def _context(options: dict[str, str]) -> CliContext:

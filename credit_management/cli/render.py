@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 import click
 
+from credit_management.records import Record
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Status -> colour, for the tables and the live view alike.
@@ -65,8 +67,8 @@ def zone_label(zone: tzinfo, now: datetime) -> str:
     return now.astimezone(zone).tzname() or now.astimezone(zone).strftime("UTC%z")
 
 
-@dataclass(frozen=True)
-class Times:
+@dataclass(frozen=True, repr=False)
+class Times(Record):
     """Renders instants for people: in one zone, relative to one `now`."""
 
     now: datetime

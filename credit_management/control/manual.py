@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from credit_management.control.times import parse_user_time
 from credit_management.errors import CreditError, InputError
 from credit_management.models import AgentRecord, Status, parse_iso, target_order
+from credit_management.records import Record
 from credit_management.store.journal import EventLog
 from credit_management.store.state import State
 from credit_management.tmux.foreground import refusal
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
     from credit_management.tmux.gateway import PaneInfo
 
 
-@dataclass(frozen=True)
-class Change:
+@dataclass(frozen=True, repr=False)
+class Change(Record):
     """What a manual command did to one agent."""
 
     target: str

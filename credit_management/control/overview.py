@@ -19,6 +19,7 @@ from credit_management.credit_monitor import SHELLS, Supervisor
 from credit_management.detect.resets import format_until, next_cycle_reset
 from credit_management.lifecycle import structured
 from credit_management.models import AgentRecord, Signal, Status, iso, parse_iso, target_order
+from credit_management.records import Record
 from credit_management.store.config import Settings
 from credit_management.store.liveness import STALE_INTERVALS, last_sweep
 from credit_management.store.paths import Paths
@@ -28,8 +29,8 @@ from credit_management.tmux.gateway import PaneInfo
 NEEDS_PERSON = (Status.NEEDS_ATTENTION, Status.MISSING, Status.CRASHED)
 
 
-@dataclass(frozen=True)
-class AgentHealth:
+@dataclass(frozen=True, repr=False)
+class AgentHealth(Record):
     """One agent as a person checking on it wants to see it."""
 
     target: str
@@ -142,8 +143,8 @@ def is_agent(
     return shown_agent_signal(record) or named_in_config(target, window, settings)
 
 
-@dataclass(frozen=True)
-class SweepLiveness:
+@dataclass(frozen=True, repr=False)
+class SweepLiveness(Record):
     """Whether a monitor is sweeping: the last sweep, its age, and whether it is stale (older
     than three intervals: no watcher and no cron running)."""
 
@@ -252,8 +253,8 @@ def _shown_signal(
     return supervisor.current_signal(record, text, now) if present else Signal.none()
 
 
-@dataclass(frozen=True)
-class ResetEstimate:
+@dataclass(frozen=True, repr=False)
+class ResetEstimate(Record):
     """When an agent's limit resets, and how sure that is (`basis`)."""
 
     target: str

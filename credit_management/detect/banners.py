@@ -34,6 +34,7 @@ from credit_management.detect.screen import (
     lead_ins,
 )
 from credit_management.models import Kind
+from credit_management.records import Record
 
 MAX_JSON_ROWS = 80  # a pretty-printed error body may span this many rows
 MAX_LINE = 8_000  # and a logical line this many characters
@@ -55,8 +56,8 @@ _NOTICE = frozenset("⚡ℹ✕⚠■")
 _GLYPH_AGENT = {"⎿": "claude", "⏺": "claude", "■": "codex", "✦": "gemini", "✕": "gemini"}
 
 
-@dataclass(frozen=True)
-class Hit:
+@dataclass(frozen=True, repr=False)
+class Hit(Record):
     """One banner found in the capture (not yet known to be current)."""
 
     kind: Kind
@@ -273,8 +274,8 @@ def _notice_end(rows: list[Row], last: int, glyph: str) -> int:
     return end
 
 
-@dataclass(frozen=True)
-class _Found:
+@dataclass(frozen=True, repr=False)
+class _Found(Record):
     hits: tuple[Hit, ...]  # a banner, or an error body and the notice printed after it
     end: int  # where in the logical line what was read ends
 
@@ -450,8 +451,8 @@ def _with_headers(hit: Hit, rows: list[Row]) -> Hit:
     return hit
 
 
-@dataclass
-class _Prefixes:
+@dataclass(repr=False)
+class _Prefixes(Record):
     """The error prefixes in front of a message and what they reveal."""
 
     end: int = 0

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from credit_management.detect.lazy import ByFirstChar, Lazy, lazy
 from credit_management.models import Kind
+from credit_management.records import Record
 
 _I = re.IGNORECASE
 
@@ -69,8 +70,8 @@ END = (
 _EMPTY = Lazy("")
 
 
-@dataclass(frozen=True)
-class Shape:
+@dataclass(frozen=True, repr=False)
+class Shape(Record):
     """One banner shape: matched with `re.match` at the start of a logical line.
 
     Named groups the logic reads: reset (a phrase for resolve_reset), delay (a duration),

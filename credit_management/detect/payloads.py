@@ -19,6 +19,7 @@ from credit_management.detect import patterns as P
 from credit_management.detect.lazy import lazy
 from credit_management.detect.resets import parse_duration
 from credit_management.models import Kind
+from credit_management.records import Record
 
 MAX_BODY = 10_000  # an error body is read only this far
 MAX_MESSAGE = 4_000  # and its message
@@ -30,8 +31,8 @@ _JS_KEY = lazy(r"([{,]\s*)([A-Za-z_$][\w$]*)\s*:")
 SHORT_WAIT = timedelta(minutes=5)
 
 
-@dataclass(frozen=True)
-class Finding:
+@dataclass(frozen=True, repr=False)
+class Finding(Record):
     """What an error body means."""
 
     kind: Kind

@@ -102,8 +102,14 @@ def get_zone(name: str) -> tzinfo | None:
         return timezone(sign * timedelta(minutes=minutes)) if minutes <= 14 * 60 else None
     if not _ZONE_NAME.fullmatch(cleaned) or upper == "ETC/UNKNOWN":
         return None
+    if upper in _NOT_ZONES:  # files in the zone folder that are no zones
+        return None
+    try:  # as spelled first: listing every zone costs a walk over the zone folder
+        return ZoneInfo(cleaned)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        pass
     key = _ZONE_KEYS().get(upper)  # zone files are case-sensitive; printed names may not be
-    if key is None:  # also keeps out files that are no zones ("localtime", "posixrules")
+    if key is None or key == cleaned:
         return None
     try:
         return ZoneInfo(key)
@@ -111,10 +117,12 @@ def get_zone(name: str) -> tzinfo | None:
         return None
 
 
+_NOT_ZONES = frozenset({"LOCALTIME", "POSIXRULES", "FACTORY", "POSIX/LOCALTIME", "RIGHT/LOCALTIME"})
+
+
 @functools.cache
 def _ZONE_KEYS() -> dict[str, str]:
-    not_zones = {"LOCALTIME", "POSIXRULES", "FACTORY", "POSIX/LOCALTIME", "RIGHT/LOCALTIME"}
-    return {key.upper(): key for key in available_timezones() if key.upper() not in not_zones}
+    return {key.upper(): key for key in available_timezones() if key.upper() not in _NOT_ZONES}
 
 
 def zone_named(name: str) -> tzinfo:

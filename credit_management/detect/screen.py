@@ -18,6 +18,7 @@ from functools import cached_property, lru_cache
 
 from credit_management.detect import patterns as P
 from credit_management.detect.lazy import lazy
+from credit_management.records import Record
 
 MAX_CHARS = 400_000  # read at most this much of the end of a capture
 MAX_ROWS = 400  # and at most this many rows of it
@@ -48,8 +49,8 @@ class Role(Enum):
     TEXT = "text"
 
 
-@dataclass(frozen=True)
-class Row:
+@dataclass(frozen=True, repr=False)
+class Row(Record):
     """One row of the capture. `kind` is known at once; whether a text row is furniture
     (`role` CHROME) is worked out only when asked, since most rows never are."""
 

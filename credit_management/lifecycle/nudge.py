@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from credit_management.models import Kind, Signal, Status, iso, parse_iso
+from credit_management.records import Record
 
 TRANSIENT = (Kind.RATE_LIMIT, Kind.OVERLOADED)
 
 
-@dataclass(frozen=True)
-class NudgeConfig:
+@dataclass(frozen=True, repr=False)
+class NudgeConfig(Record):
     """The nudge knobs, resolved from settings."""
 
     enabled: bool = True
@@ -30,8 +31,8 @@ class NudgeConfig:
     max_nudges: int = 2
 
 
-@dataclass(frozen=True)
-class NudgeDecision:
+@dataclass(frozen=True, repr=False)
+class NudgeDecision(Record):
     """The agent's new `stall` record, and whether to type the nudge now."""
 
     stall: dict[str, Any] | None

@@ -11,7 +11,6 @@ functions and applies the actions (state file, event log, hooks, tmux sends).
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -23,10 +22,12 @@ from credit_management.models import (
     Kind,
     Signal,
     Status,
+    clone,
     iso,
     parse_iso,
     set_status,
 )
+from credit_management.records import Record
 
 Outcome = Literal["answered", "limited", "silent", "gone"]
 # `last_seen` moves at most this often: an agent that changed in nothing else then costs no
@@ -34,8 +35,8 @@ Outcome = Literal["answered", "limited", "silent", "gone"]
 LAST_SEEN_STEP = timedelta(hours=1)
 
 
-@dataclass(frozen=True)
-class PolicyConfig:
+@dataclass(frozen=True, repr=False)
+class PolicyConfig(Record):
     """The knobs of the lifecycle, already resolved from settings and the state file."""
 
     resume_margin: timedelta = timedelta(seconds=60)
@@ -51,8 +52,8 @@ class PolicyConfig:
     timezone: str = "UTC"
 
 
-@dataclass(frozen=True)
-class Observation:
+@dataclass(frozen=True, repr=False)
+class Observation(Record):
     """What one sweep saw of one agent's window."""
 
     present: bool
@@ -66,8 +67,8 @@ class Observation:
 # --- actions -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Emit:
+@dataclass(frozen=True, repr=False)
+class Emit(Record):
     """Write an event to the log and fire the hooks subscribed to it."""
 
     event: str
@@ -75,33 +76,33 @@ class Emit:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class TellOrchestrator:
+@dataclass(frozen=True, repr=False)
+class TellOrchestrator(Record):
     """One short line for the orchestrator window."""
 
     text: str
 
 
-@dataclass(frozen=True)
-class StartResume:
+@dataclass(frozen=True, repr=False)
+class StartResume(Record):
     """Send the test message of a verified resume now."""
 
 
-@dataclass(frozen=True)
-class DeliverQueued:
+@dataclass(frozen=True, repr=False)
+class DeliverQueued(Record):
     """Deliver the messages held for this agent, in order."""
 
 
-@dataclass(frozen=True)
-class OpenAlert:
+@dataclass(frozen=True, repr=False)
+class OpenAlert(Record):
     """Open the dashboard's out-of-credits alert for this incident (if none is open)."""
 
     kind: str
     message: str
 
 
-@dataclass(frozen=True)
-class ResolveAlert:
+@dataclass(frozen=True, repr=False)
+class ResolveAlert(Record):
     """Resolve the open alert: "resumed", "dismissed" or "manual"."""
 
     resolution: str
@@ -110,8 +111,8 @@ class ResolveAlert:
 Action = Emit | TellOrchestrator | StartResume | DeliverQueued | OpenAlert | ResolveAlert
 
 
-@dataclass(frozen=True)
-class Decision:
+@dataclass(frozen=True, repr=False)
+class Decision(Record):
     """The new record and what to do about it."""
 
     record: AgentRecord
@@ -130,7 +131,7 @@ def _moved(
     actor: str = "monitor",
 ) -> AgentRecord:
     """A copy of `record` in `status`, with the change appended to its history."""
-    new = copy.deepcopy(record)
+    new = clone(record)
     set_status(new, status, now=now, reason=reason, actor=actor, evidence=evidence or None)
     new.since = iso(now)  # a move to the same status (a new stop) starts a new period
     return new
@@ -194,7 +195,7 @@ def observe(
     target: str, record: AgentRecord, obs: Observation, now: datetime, cfg: PolicyConfig
 ) -> Decision:
     """Decide what one sweep's observation means for the agent at `target`."""
-    record = copy.deepcopy(record)
+    record = clone(record)
     seen = parse_iso(record.last_seen)
     if obs.present and (seen is None or not timedelta(0) <= now - seen < LAST_SEEN_STEP):
         record.last_seen = iso(now)

@@ -10,13 +10,13 @@ cycle at each threshold and when the window is predicted to run out before its r
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from credit_management.lifecycle import policy
-from credit_management.models import AgentRecord, Kind, Signal, Status, iso, parse_iso
+from credit_management.models import AgentRecord, Kind, Signal, Status, clone, iso, parse_iso
+from credit_management.records import Record
 
 DEFAULT_THRESHOLDS: tuple[float, ...] = (80.0, 95.0)
 # A limit read from a banner (no exact reset) is trusted for one cycle at most.
@@ -26,8 +26,8 @@ NOTES_KEPT = 40
 _QUIET = (Status.EXHAUSTED, Status.PAUSED, Status.RESUMING)
 
 
-@dataclass(frozen=True)
-class UsageObservation:
+@dataclass(frozen=True, repr=False)
+class UsageObservation(Record):
     """What the structured sources said about one agent in this sweep."""
 
     provider: str | None = None
@@ -109,7 +109,7 @@ def observe(
     """`policy.observe` with the structured verdict merged in and the usage figures kept."""
     if seen is None:
         return policy.observe(target, record, obs, now, cfg)
-    record = copy.deepcopy(record)
+    record = clone(record)
     if not isinstance(record.usage_warned, list):  # a hand-edited state file
         record.usage_warned = []
     screen = obs.signal

@@ -25,6 +25,7 @@ from credit_management.messaging.queue import describe_hold, hold_of
 from credit_management.messaging.reading import answer, look, stop_reason, transient_until
 from credit_management.messaging.text import preview
 from credit_management.models import AgentRecord, Kind, QueuedMessage, Signal, Status, iso
+from credit_management.records import Record
 from credit_management.store.journal import EventLog
 from credit_management.store.locks import typist_lock
 from credit_management.store.state import State, StateStore
@@ -50,8 +51,8 @@ class _Dropped(Exception):
     """The message left the queue (`queue drop`) while waiting for its turn: do not type it."""
 
 
-@dataclass(frozen=True)
-class Typed:
+@dataclass(frozen=True, repr=False)
+class Typed(Record):
     """One message typed into a pane, and what became of it."""
 
     message: QueuedMessage
@@ -62,8 +63,8 @@ class Typed:
     reconciled: bool = False  # settled after a run died mid-delivery
 
 
-@dataclass(frozen=True)
-class Drained:
+@dataclass(frozen=True, repr=False)
+class Drained(Record):
     """What one `drain` did: the messages typed, and why the rest (if any) still waits."""
 
     typed: tuple[Typed, ...] = ()

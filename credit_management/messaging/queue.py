@@ -19,6 +19,7 @@ from credit_management.models import (
     Status,
     iso,
 )
+from credit_management.records import Record
 from credit_management.store.state import State
 
 QUEUE_PREFIX = "q"
@@ -33,8 +34,8 @@ class PauseConflict(InputError):
 # --- why an agent holds its messages -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Hold:
+@dataclass(frozen=True, repr=False)
+class Hold(Record):
     """Why an agent's messages are held, and until when it is expected back (if known)."""
 
     status: Status
@@ -115,8 +116,8 @@ def pause_conflict(
 # --- the queue and the schedules (pure, inside a transaction) -------------------------------
 
 
-@dataclass(frozen=True)
-class Held:
+@dataclass(frozen=True, repr=False)
+class Held(Record):
     """One queued message and the agent it waits for."""
 
     target: str
@@ -210,8 +211,8 @@ def held_notes(state: State, target: str | None = None) -> list[Held]:
     return [held for held in queued(state, target) if held.message.source == "schedule"]
 
 
-@dataclass(frozen=True)
-class Cancelled:
+@dataclass(frozen=True, repr=False)
+class Cancelled(Record):
     """A cancelled note; `was_held` when it had come due and was waiting in a queue."""
 
     note: ScheduledNote

@@ -17,12 +17,13 @@ from credit_management.detect.screen import SPINNER_GLYPHS, Role, rows_of
 from credit_management.detect.signals import classify, has_reply, limit_menu_open, text_since
 from credit_management.messaging.text import clock_text, parse_instant
 from credit_management.models import Kind, Signal
+from credit_management.records import Record
 
 TRANSIENT = (Kind.RATE_LIMIT, Kind.OVERLOADED)
 
 
-@dataclass(frozen=True)
-class Look:
+@dataclass(frozen=True, repr=False)
+class Look(Record):
     """The pane before typing: whether a message may go now, else why not and until when."""
 
     ready: bool
@@ -116,8 +117,8 @@ def after_echo(captured: str, text: str) -> tuple[str, bool]:
 Verdict = Literal["refused", "accepted", "replied", "pending"]
 
 
-@dataclass(frozen=True)
-class Answer:
+@dataclass(frozen=True, repr=False)
+class Answer(Record):
     """One look at the pane after Enter: `refused` (a stop and nothing else), `accepted` (a
     stop after some work: taken), `replied` (an answer, maybe still being written) or
     `pending` (nothing yet); `after` is what shows below the message's echo."""

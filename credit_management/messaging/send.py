@@ -35,6 +35,7 @@ from credit_management.models import (
     ScheduledNote,
     iso,
 )
+from credit_management.records import Record
 from credit_management.store.journal import EventLog
 from credit_management.store.state import State, StateStore
 from credit_management.tmux.foreground import refusal
@@ -46,8 +47,8 @@ from credit_management.tmux.gateway import PaneInfo, Tmux
 Outcome = Literal["delivered", "unconfirmed", "queued", "requeued"]
 
 
-@dataclass(frozen=True)
-class SendResult:
+@dataclass(frozen=True, repr=False)
+class SendResult(Record):
     """What `send_or_queue` did with one message."""
 
     outcome: Outcome
@@ -233,8 +234,8 @@ def _send_now(
     )
 
 
-@dataclass(frozen=True)
-class Scheduled:
+@dataclass(frozen=True, repr=False)
+class Scheduled(Record):
     """A stored note, and the warning when it lands inside a known pause of its agent."""
 
     note: ScheduledNote

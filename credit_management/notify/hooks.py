@@ -25,6 +25,7 @@ from typing import Any
 
 from credit_management.errors import CreditError
 from credit_management.models import HookSpec, iso
+from credit_management.records import Record
 from credit_management.store.journal import EventLog
 
 EVENT_ENV = "CREDIT_EVENT"
@@ -152,8 +153,8 @@ class HookBatch:
                 pass  # the log itself is unwritable; nothing better to do from here
 
 
-@dataclass
-class _Run:
+@dataclass(repr=False)
+class _Run(Record):
     """One hook fired for one event."""
 
     hook: HookSpec

@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from credit_management.errors import InputError
+from credit_management.records import Record
 
 HOOK_EVENTS: tuple[str, ...] = ("StopFailure", "SessionStart", "Stop")
 HOOK_TIMEOUT = 10
 
 
-@dataclass(frozen=True)
-class Outcome:
+@dataclass(frozen=True, repr=False)
+class Outcome(Record):
     """What integrate or remove did (or would do, with dry_run)."""
 
     path: Path

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -26,18 +25,25 @@ CRON_LOG_MAX_BYTES = 1_000_000
 CRON_LOG_BACKUPS = 2
 
 
+def _which(program: str) -> str | None:
+    """`shutil.which`, loaded only by the commands that install: cron's `run` never needs it."""
+    import shutil
+
+    return shutil.which(program)
+
+
 def program_path() -> str:
     """The installed `credit-monitor` program this process belongs to."""
     executable = Path(sys.argv[0]).resolve()
     if executable.name == "credit-monitor":
         return str(executable)
-    return shutil.which("credit-monitor") or str(Path(sys.executable).with_name("credit-monitor"))
+    return _which("credit-monitor") or str(Path(sys.executable).with_name("credit-monitor"))
 
 
 def needed_path(program: str | None = None) -> str:
     """A PATH with only what the monitor runs: its own folder, tmux's, and the system ones."""
     folders: list[str] = []
-    tmux = shutil.which("tmux")
+    tmux = _which("tmux")
     for item in (str(Path(program or program_path()).parent), tmux and str(Path(tmux).parent)):
         if item and item not in folders:
             folders.append(item)
@@ -106,7 +112,7 @@ def entry_line(paths: Paths, socket: str | None, interval_minutes: float) -> str
 
 
 def _crontab() -> str:
-    found = shutil.which("crontab")
+    found = _which("crontab")
     if found is None:
         raise CreditError("crontab is not installed (on Debian: apt-get install cron)")
     return found

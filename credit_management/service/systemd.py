@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from credit_management.errors import CreditError
+from credit_management.records import Record
 from credit_management.service.cron import needed_path, program_path, socket_path
 from credit_management.store.paths import Paths
 
@@ -26,8 +27,8 @@ LINGER_HINT = (
 )
 
 
-@dataclass(frozen=True)
-class ServiceStatus:
+@dataclass(frozen=True, repr=False)
+class ServiceStatus(Record):
     """The unit file and what systemd says of it."""
 
     unit_file: Path

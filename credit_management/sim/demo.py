@@ -28,6 +28,7 @@ from credit_management.credit_monitor import Supervisor
 from credit_management.errors import TmuxError
 from credit_management.messaging.send import send_or_queue
 from credit_management.models import AgentRecord, Status
+from credit_management.records import Record
 from credit_management.service.claude_settings import integrate
 from credit_management.store.config import load_settings
 from credit_management.store.journal import EventLog
@@ -49,8 +50,8 @@ LOOKALIKE_TASK = (
 )
 
 
-@dataclass(frozen=True)
-class DemoAgent:
+@dataclass(frozen=True, repr=False)
+class DemoAgent(Record):
     """One window of the demo: its name and the simulator's options."""
 
     name: str

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from credit_management.detect.signals import classify
 from credit_management.models import Kind, Signal
 from credit_management.sources.readings import FIVE_HOUR, SEVEN_DAY, Window
 
@@ -54,6 +53,9 @@ def failure_signal(
             )
         if reset_hint is not None and reset_hint > now:
             return Signal(Kind.EXHAUSTED, "claude", reset_hint, evidence, "Claude usage limit")
+        # The banner parser loads only for a failure that needs it, not on every sweep.
+        from credit_management.detect.signals import classify
+
         banner = classify(text, now, host_tz) if text else Signal.none()
         if banner.kind is Kind.EXHAUSTED:
             named = windows.get(_WINDOW_OF_SCOPE.get(banner.scope or "", ""))

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from credit_management.jsonl import read_records
+from credit_management.records import Record
 from credit_management.sources.readings import epoch_or_iso
 
 SOURCE = "claude-transcript"
@@ -25,8 +26,8 @@ TAIL_BYTES = 256 * 1024
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 
 
-@dataclass(frozen=True)
-class ApiError:
+@dataclass(frozen=True, repr=False)
+class ApiError(Record):
     """The last API-error record of a transcript, if it is the last word of the session."""
 
     error: str | None

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from credit_management.jsonl import read_records
+from credit_management.records import Record
 from credit_management.sources.readings import (
     FIVE_HOUR,
     SEVEN_DAY,
@@ -32,8 +33,8 @@ LIMIT_ERRORS = frozenset({"usage_limit_exceeded"})
 _SEARCH_FILES = 200  # newest rollouts looked at when matching by working directory
 
 
-@dataclass
-class Rollout:
+@dataclass(repr=False)
+class Rollout(Record):
     """What a rollout's tail says: the latest windows, their history, a limit error."""
 
     path: str

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from credit_management.lifecycle.structured import UsageObservation
 from credit_management.models import Kind, Signal, iso
+from credit_management.records import Record
 from credit_management.sources import claude_statusline, claude_transcript, codex_rollout, procs
 from credit_management.sources.claude_failures import failure_signal
 from credit_management.sources.readings import Point, Reading, epoch_or_iso
@@ -26,8 +27,8 @@ from credit_management.sources.usage import burn_rate, predicted_exhaustion
 SampleReader = Callable[[str], list[dict[str, Any]]]
 
 
-@dataclass(frozen=True)
-class PaneRef:
+@dataclass(frozen=True, repr=False)
+class PaneRef(Record):
     """What gathering needs of a pane: its id and the pid of its first process."""
 
     pane_id: str
@@ -64,9 +65,10 @@ def gather(
     proc: Path = procs.PROC,
 ) -> dict[str, Reading]:
     """Readings by pane id, for the panes any source knows something about."""
-    children = procs.children_map(proc)
+    names: dict[int, str] = {}
+    children = procs.children_map(proc, names)
     panes = list(panes)
-    shared = _shared_projects(children, proc)
+    shared = _shared_projects(children, proc, names)
     readings: dict[str, Reading] = {}
     for pane in panes:
         try:
@@ -158,13 +160,23 @@ def _project_of(claude: procs.Process, proc: Path) -> tuple[str, Path] | None:
     return cwd, config / "projects" / claude_transcript.project_slug(cwd)
 
 
-def _shared_projects(children: dict[int, list[int]], proc: Path) -> frozenset[str]:
+def _shared_projects(
+    children: dict[int, list[int]], proc: Path, names: dict[int, str] | None = None
+) -> frozenset[str]:
     """Project folders that more than one running Claude process works in (any process of
-    the host, in a pane or not): the newest transcript there may be another one's."""
+    the host, in a pane or not): the newest transcript there may be another one's. Kernel
+    threads and processes named as no agent (`procs.NEVER_AGENTS`) are not read."""
     parent = {kid: ppid for ppid, kids in children.items() for kid in kids}
+    known = names or {}
+    candidates = [
+        pid
+        for pid in sorted(parent)
+        if procs.KERNEL_THREADS not in (pid, parent[pid])
+        and known.get(pid) not in procs.NEVER_AGENTS
+    ]
     agents = {
         pid: process
-        for pid in sorted(parent)
+        for pid in candidates
         if procs.find_agent([process := procs.Process(pid, procs.cmdline(pid, proc))], "claude")
     }
     seen: dict[str, int] = {}

@@ -11,11 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from credit_management.records import Record
+
 PROC = Path("/proc")
 
 
-@dataclass(frozen=True)
-class Process:
+@dataclass(frozen=True, repr=False)
+class Process(Record):
     """One process of a pane's tree."""
 
     pid: int
@@ -27,8 +29,17 @@ class Process:
         return {os.path.basename(word) for word in self.argv}
 
 
-def children_map(proc: Path = PROC) -> dict[int, list[int]]:
-    """Every process's children, from one pass over /proc."""
+# Process names (`comm`) that are never an agent themselves: their command lines are not read
+# when looking for agents across the host. Shell wrappers of an agent have the agent as a child.
+NEVER_AGENTS = frozenset(
+    {"sleep", "cat", "tail", "less", "tmux: server", "tmux: client", "sh", "bash", "dash",
+     "zsh", "fish", "ksh", "tcsh", "csh", "login", "sshd", "cron", "agetty", "systemd"}
+)  # fmt: skip
+KERNEL_THREADS = 2  # kthreadd: itself and its children are kernel threads
+
+
+def children_map(proc: Path = PROC, names: dict[int, str] | None = None) -> dict[int, list[int]]:
+    """Every process's children, from one pass over /proc; `names` gets each one's `comm`."""
     children: dict[int, list[int]] = {}
     try:
         entries = list(os.scandir(proc))
@@ -43,9 +54,12 @@ def children_map(proc: Path = PROC) -> dict[int, list[int]]:
         except OSError:
             continue
         # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-        fields = stat[stat.rfind(b")") + 2 :].split()
+        end = stat.rfind(b")")
+        fields = stat[end + 2 :].split()
         if len(fields) >= 2 and fields[1].isdigit():
             children.setdefault(int(fields[1]), []).append(int(entry.name))
+        if names is not None:
+            names[int(entry.name)] = stat[stat.find(b"(") + 1 : end].decode("utf-8", "replace")
     return children
 
 
@@ -128,6 +142,15 @@ def open_files(pids: Iterable[int], proc: Path = PROC) -> list[str]:
             if target.startswith("/"):
                 paths.append(target)
     return paths
+
+
+def runs_an_agent(pids: Iterable[int], children: dict[int, list[int]], proc: Path = PROC) -> bool:
+    """Whether a Claude or Codex process runs in the tree under any of `pids`."""
+    for pid in pids:
+        processes = tree(pid, children, proc) if pid > 0 else []
+        if find_agent(processes, "claude") or find_agent(processes, "codex"):
+            return True
+    return False
 
 
 def find_agent(processes: list[Process], name: str) -> Process | None:

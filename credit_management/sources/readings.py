@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from credit_management.models import Signal, iso
+from credit_management.records import Record
 from credit_management.sources.values import epoch_or_iso, percent
 
 FIVE_HOUR = "five_hour"
@@ -26,8 +27,8 @@ SOURCES: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Window:
+@dataclass(frozen=True, repr=False)
+class Window(Record):
     """One usage window: how much is used (0-100, may exceed 100) and when it resets."""
 
     name: str
@@ -49,8 +50,8 @@ class Window:
         }
 
 
-@dataclass(frozen=True)
-class Point:
+@dataclass(frozen=True, repr=False)
+class Point(Record):
     """One sample of a window's use, for the burn rate."""
 
     at: datetime
@@ -58,8 +59,8 @@ class Point:
     resets_at: datetime | None
 
 
-@dataclass
-class Reading:
+@dataclass(repr=False)
+class Reading(Record):
     """Everything the structured sources said about one pane."""
 
     provider: str | None = None

@@ -54,6 +54,7 @@ from typing import Any
 
 from credit_management.errors import ConfigError
 from credit_management.models import HOOK_DEFAULT_RETRIES, HOOK_DEFAULT_TIMEOUT, HookSpec
+from credit_management.records import Record
 from credit_management.store.paths import Paths
 
 DEFAULT_TEST_MESSAGE = "Quick check: reply with OK if you can work again."
@@ -75,8 +76,8 @@ _HOOK_ALIASES = {"timeout": "timeout_seconds"}
 HOOK_TIMEOUT_RANGE = (1.0, 600.0)
 
 
-@dataclass(frozen=True)
-class Settings:
+@dataclass(frozen=True, repr=False)
+class Settings(Record):
     """The effective configuration of one run."""
 
     cycle_hours: float = 5.0

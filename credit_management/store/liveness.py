@@ -16,14 +16,15 @@ from datetime import datetime
 from typing import Any
 
 from credit_management.models import iso, parse_iso
+from credit_management.records import Record
 from credit_management.store.paths import Paths
 
 FILE_NAME = "last_sweep.json"
 STALE_INTERVALS = 3  # a sweep older than this many intervals means no monitor is running
 
 
-@dataclass(frozen=True)
-class Liveness:
+@dataclass(frozen=True, repr=False)
+class Liveness(Record):
     """The last sweep: when it ran, by which process, and the interval it promised."""
 
     time: datetime

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from credit_management.errors import StateError
+from credit_management.records import Record
 
 POLL_SECONDS = 0.01
 TYPISTS_DIR = "typists"  # under the data folder: one lock file per pane typed into
 
 
-@dataclass(frozen=True)
-class FileLock:
+@dataclass(frozen=True, repr=False)
+class FileLock(Record):
     """An open lock file: `locked` says whether this process holds it; `fd` stays open."""
 
     path: Path

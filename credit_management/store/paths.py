@@ -15,14 +15,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from credit_management.records import Record
+
 HOME_ENV = "CREDIT_MANAGEMENT_HOME"
 CONFIG_ENV = "CREDIT_MONITOR_CONFIG"
 APP_DIR = "credit-monitor"
 LEGACY_DIR = "credit_management"  # under $XDG_DATA_HOME, where earlier versions kept the home
 
 
-@dataclass(frozen=True)
-class Paths:
+@dataclass(frozen=True, repr=False)
+class Paths(Record):
     """Every file the tool reads or writes, derived from one home folder."""
 
     home: Path

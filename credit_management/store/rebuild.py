@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from credit_management.records import Record
 from credit_management.store.journal import EventLog
 from credit_management.store.state import State, StateCorrupt, StateStore
 
 
-@dataclass(frozen=True)
-class Check:
+@dataclass(frozen=True, repr=False)
+class Check(Record):
     """The state file's health: readable, missing, or corrupt (with the reason)."""
 
     ok: bool
@@ -28,8 +29,8 @@ class Check:
     agents: int = 0
 
 
-@dataclass
-class Rebuilt:
+@dataclass(repr=False)
+class Rebuilt(Record):
     """What a rebuild did."""
 
     state: State

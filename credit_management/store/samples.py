@@ -93,6 +93,19 @@ class SampleStore:
         records.sort(key=lambda record: float(record.get("t") or 0))
         return records
 
+    def pane_ids(self, server: str) -> set[str]:
+        """The panes of `server` that have a samples file (ids as tmux prints them, `%3`)."""
+        prefix = f"{server}-"
+        try:
+            names = [entry.name for entry in os.scandir(self.folder)]
+        except OSError:
+            return set()
+        return {
+            f"%{name[len(prefix) : -len('.jsonl')]}"
+            for name in names
+            if name.startswith(prefix) and name.endswith(".jsonl")
+        }
+
     def prune(self, now: float | None = None) -> int:
         """Remove the files of panes silent for `STALE_DAYS`; returns how many went."""
         cutoff = (time.time() if now is None else now) - STALE_DAYS * 86400

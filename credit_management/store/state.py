@@ -12,7 +12,6 @@ owns the run lock that keeps two monitor runs from acting at once.
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -31,8 +30,10 @@ from credit_management.models import (
     Alert,
     ScheduledNote,
     Status,
+    clone,
     iso,
 )
+from credit_management.records import Record
 from credit_management.store import wakeup
 from credit_management.store.journal import EventLog
 from credit_management.store.locks import file_lock
@@ -81,8 +82,8 @@ class StateCorrupt(StateError):
         self.reason = reason
 
 
-@dataclass
-class State:
+@dataclass(repr=False)
+class State(Record):
     """Everything the supervisor knows, as kept in the state file."""
 
     version: int = CURRENT_VERSION
@@ -367,7 +368,7 @@ class StateStore:
                 state = State() if before is None else self._decode(before)
             # A copy to compare with costs a fraction of encoding the state to find it unchanged
             # (a file in an older layout is rewritten with the first real change).
-            pristine = copy.deepcopy(state) if before is not None else None
+            pristine = clone(state) if before is not None else None
             yield state
             if pristine is not None and state == pristine:
                 return

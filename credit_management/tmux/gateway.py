@@ -15,13 +15,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from credit_management.clock import Clock
 from credit_management.errors import InputError, TargetError, TmuxError
+from credit_management.records import Record
 
 SOCKET_ENV = "CREDIT_MONITOR_TMUX_SOCKET"
 DEFAULT_TIMEOUT = 10.0
@@ -57,8 +57,8 @@ class _NoServer(TmuxError):
     """No server listens on the socket (server_running answers False instead of raising)."""
 
 
-@dataclass(frozen=True)
-class PaneInfo:
+@dataclass(frozen=True, repr=False)
+class PaneInfo(Record):
     """One pane as `list-panes -a` reports it."""
 
     pane_id: str
@@ -206,7 +206,7 @@ class Tmux:
         """Every pane of every session, in one tmux call."""
         # Window names may hold tabs, newlines and \x1f, so records and fields are framed by
         # tokens no pane name will contain.
-        token = uuid.uuid4().hex
+        token = os.urandom(16).hex()
         start, sep = f"<{token}>", f"|{token}|"
         fmt = start + sep.join("#{" + name + "}" for name in _FIELDS)
         out = self._run(["list-panes", "-a", "-F", fmt]).stdout.decode("utf-8", "replace")
@@ -312,7 +312,7 @@ class Tmux:
         pane id, so the output splits exactly whatever the panes show. The short command
         aliases (display, capturep) and bundled flags keep ~60 bytes per pane.
         """
-        token = uuid.uuid4().hex[:12]
+        token = os.urandom(6).hex()
         args: list[str] = []
         for pane_id in pane_ids:
             args += _capture_args(token, pane_id, _count(lines, pane_id))

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from credit_management.clock import Clock
+from credit_management.records import Record
 from credit_management.tmux.gateway import Tmux, check_message
 
 ENTER_RETRIES = 3  # Enter presses in all, the first included
@@ -25,8 +26,8 @@ POLL_SECONDS = 0.1
 TAIL_CHARS = 6  # how much of the message's end identifies the row it was typed into
 
 
-@dataclass(frozen=True)
-class Delivery:
+@dataclass(frozen=True, repr=False)
+class Delivery(Record):
     """How a send went: whether the agent took it and how many Enters that needed."""
 
     delivered: bool
@@ -47,8 +48,8 @@ def _row(lines: list[str], distance: int) -> str:
     return lines[-1 - distance] if distance < len(lines) else ""
 
 
-@dataclass(frozen=True)
-class InputRow:
+@dataclass(frozen=True, repr=False)
+class InputRow(Record):
     """Where typing showed in a capture: a row counted up from the last non-blank row.
 
     `row` is None when typing changed nothing visible (a program that does not echo); then any

@@ -27,6 +27,7 @@ from credit_management.errors import (
 )
 from credit_management.messaging.delivery import LOCK_WAIT_SECONDS, NotAnAgent
 from credit_management.models import AgentRecord, Status, iso
+from credit_management.records import Record
 from credit_management.store.config import Settings
 from credit_management.store.journal import EventLog
 from credit_management.store.liveness import last_sweep
@@ -114,8 +115,8 @@ class ResumeJobs:
             thread.join(timeout)
 
 
-@dataclass
-class Dashboard:
+@dataclass(repr=False)
+class Dashboard(Record):
     """Everything the API routes do, independent of HTTP."""
 
     paths: Paths

@@ -1,0 +1,96 @@
+"""One look at the agents' panes for a sweep: every capture in one tmux process, and what each
+screen says, parsed only when it changed since the last sweep.
+
+A capture is the screen and a little history; one whose top rows may belong to a banner is
+taken again with the whole history, so the banner's head is read too. An unchanged screen that
+read as nothing last time reads as nothing now (that answer depends on the text alone), so a
+quiet team costs a digest per pane and no parsing, and the detector is not even imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from credit_management.models import Kind, Signal
+from credit_management.records import Record
+from credit_management.store.screens import Reading, ScreenCache, digest
+from credit_management.tmux.gateway import PaneInfo, Tmux
+
+# Each sweep captures the screen with this much history above it, and at least CAPTURE_ROWS
+# rows in all; what scrolled further away is no longer current.
+CAPTURE_HISTORY = 20
+CAPTURE_ROWS = 60
+TOP_ROWS = 3
+_QUIET = Signal(Kind.NONE)
+
+
+@dataclass(repr=False)
+class Look(Record):
+    """The captures by pane id, and what the panes that were read show, by target."""
+
+    texts: dict[str, str] = field(default_factory=dict)
+    signals: dict[str, Signal] = field(default_factory=dict)
+    parsed: int = 0  # screens parsed this sweep (the rest were unchanged and quiet)
+
+
+def look(
+    tmux: Tmux,
+    panes: Mapping[str, PaneInfo],
+    marks: Mapping[str, str | None],
+    cache: ScreenCache,
+    now: datetime,
+    host_tz: tzinfo,
+) -> Look:
+    """Capture every pane of `panes` (by target); read those in `marks` (target -> the agent's
+    resume mark): stopped agents are captured but never read."""
+    lines = {p.pane_id: max(CAPTURE_HISTORY, CAPTURE_ROWS - p.height) for p in panes.values()}
+    texts = tmux.capture_panes(list(lines), lines=lines)
+    keys: dict[str, str] = {}
+    hot: dict[str, bool] = {}
+    for target, mark in marks.items():
+        pane_id = panes[target].pane_id
+        text = texts.get(pane_id)
+        if text is None:
+            continue
+        keys[target] = key = digest(text, mark)
+        seen = cache.known(pane_id, key)
+        hot[target] = seen.hot if seen is not None else opens_hot(text)
+    cut = [panes[target].pane_id for target, is_hot in hot.items() if is_hot]
+    if cut:
+        texts.update(tmux.capture_panes(cut))
+    result = Look(texts=texts)
+    for target, key in keys.items():
+        pane_id = panes[target].pane_id
+        seen = cache.known(pane_id, key)
+        if seen is not None and seen.quiet and not hot[target]:
+            signal = _QUIET
+        else:
+            signal = read_signal(texts.get(pane_id, ""), marks[target], now, host_tz)
+            result.parsed += 1
+        result.signals[target] = signal
+        quiet = None if hot[target] else signal == _QUIET
+        cache.keep(pane_id, Reading(key, hot[target], quiet))
+    return result
+
+
+def read_signal(text: str, mark: str | None, now: datetime, host_tz: tzinfo) -> Signal:
+    """What a capture shows now, reading only what came after the agent's last resume."""
+    from credit_management.detect.signals import classify, text_since
+
+    return classify(text_since(text, mark), now, host_tz)
+
+
+def opens_hot(text: str) -> bool:
+    """Whether one of the first rows of a capture may begin or continue a banner (only those
+    rows are read here: the rest waits for `classify`)."""
+    from credit_management.detect.screen import Role, rows_of
+
+    head: list[str] = []
+    for line in text.split("\n"):
+        if line.strip():
+            head.append(line)
+            if len(head) == TOP_ROWS:
+                break
+    return any(row.hot for row in rows_of("\n".join(head)) if row.kind is not Role.BLANK)
