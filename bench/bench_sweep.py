@@ -33,6 +33,9 @@ from bench_capture import private_server, seed_loop, start_server, timed, wait_r
 from credit_management.tmux.gateway import Tmux
 
 CLI = Path(sys.executable).with_name("credit-monitor")
+# As cron runs it: bytecode is written and read as on any installed copy (a shell that sets
+# PYTHONDONTWRITEBYTECODE would otherwise time the compiler).
+ENVIRON = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def monitor_run(socket: str, home: str) -> float:
@@ -44,6 +47,7 @@ def monitor_run(socket: str, home: str) -> float:
         text=True,
         timeout=300,
         check=False,
+        env=ENVIRON,
     )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:

@@ -441,7 +441,7 @@ class Supervisor:
         store.prune()  # the files of panes long gone
         sampled = store.pane_ids(server_key(socket_path(self.tmux.socket)))
         if not any(pane.pane_id in sampled for pane in panes) and not procs.runs_an_agent(
-            (pane.pid for pane in panes), procs.children_map()
+            pane.pid for pane in panes
         ):
             return {}
         from credit_management.sources.gather import observe_panes

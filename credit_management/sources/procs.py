@@ -144,13 +144,57 @@ def open_files(pids: Iterable[int], proc: Path = PROC) -> list[str]:
     return paths
 
 
-def runs_an_agent(pids: Iterable[int], children: dict[int, list[int]], proc: Path = PROC) -> bool:
-    """Whether a Claude or Codex process runs in the tree under any of `pids`."""
+def runs_an_agent(pids: Iterable[int], proc: Path = PROC) -> bool:
+    """Whether a Claude or Codex process runs in the tree under any of `pids`. Walks down
+    from each pid through the kernel's per-thread `children` lists, so the cost follows the
+    panes, not the host's processes (one pass over /proc when the kernel keeps no lists)."""
+    children: dict[int, list[int]] | None = None
     for pid in pids:
-        processes = tree(pid, children, proc) if pid > 0 else []
+        if pid <= 0:
+            continue
+        kids = direct_children(pid, proc)
+        if kids is None:  # no `children` files: one pass over /proc for every pane
+            children = children_map(proc) if children is None else children
+            processes = tree(pid, children, proc)
+        else:
+            processes = _walk(pid, kids, proc)
         if find_agent(processes, "claude") or find_agent(processes, "codex"):
             return True
     return False
+
+
+def direct_children(pid: int, proc: Path = PROC) -> list[int] | None:
+    """The children of `pid` from each of its threads' `children` list; None when the kernel
+    keeps no such lists (or the process is gone)."""
+    try:
+        tasks = os.listdir(proc / str(pid) / "task")
+    except OSError:
+        return None
+    kids: list[int] = []
+    for task in tasks:
+        try:
+            with open(proc / str(pid) / "task" / task / "children", "rb") as handle:
+                kids += [int(word) for word in handle.read().split()]
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            continue  # a thread that ended meanwhile
+    return kids
+
+
+def _walk(pid: int, kids: list[int], proc: Path) -> list[Process]:
+    """`pid` and its descendants through `direct_children`, parents before children."""
+    result = [Process(pid, cmdline(pid, proc))]
+    queue = sorted(kids)
+    seen = {pid}
+    while queue and len(result) < 512:
+        current = queue.pop(0)
+        if current in seen:
+            continue
+        seen.add(current)
+        result.append(Process(current, cmdline(current, proc)))
+        queue.extend(sorted(direct_children(current, proc) or ()))
+    return result
 
 
 def find_agent(processes: list[Process], name: str) -> Process | None:
