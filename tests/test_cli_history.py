@@ -119,3 +119,13 @@ def test_history_follow_prints_a_new_event_as_it_is_logged(isolated_home: Path) 
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.mark.parametrize("target", ["bad target", "main", "%x", ":1", "main.0:1"])
+def test_a_malformed_target_is_one_line_and_exit_1(isolated_home: Path, target: str) -> None:
+    log_of(isolated_home).append("credit.exhausted", now=NOW, target="main:1")
+    result = CliRunner().invoke(cli, ["--home", str(isolated_home), "history", target])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: malformed target '{target}': use session:window, session:window.pane or %N"
+    ]

@@ -87,6 +87,10 @@ def history(
 
         return Tmux(obj.socket).resolve_target(text).target
 
+    if target is not None:  # a typo must not read as "no events": say what a target looks like
+        from credit_management.tmux.gateway import check_target
+
+        check_target(target)
     backlog = limit if limit is not None else (FOLLOW_BACKLOG if follow else None)
     mark = _end_of(log.path)  # what --follow has seen: nothing appended after is missed
     shown, events = history_events(log, target, None, resolve)

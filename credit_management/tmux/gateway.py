@@ -468,20 +468,29 @@ def _pane_from_fields(fields: list[str]) -> PaneInfo:
         raise TmuxError(f"tmux list-panes gave an unreadable field: {fields!r}") from exc
 
 
-def resolve_in(target: str, panes: Sequence[PaneInfo]) -> PaneInfo:
-    """Match a TARGET exactly against a pane listing (pure; see Tmux.resolve_target)."""
+def check_target(target: str) -> None:
+    """TargetError unless TARGET is written as `session:window`, `session:window.pane` or `%N`
+    (whether it exists is for `resolve_in` to say)."""
     if not target or not target.strip() or _CONTROL.search(target) or "\n" in target:
         raise _malformed(target)
     if target.startswith("%"):
         if not _PANE_ID.fullmatch(target):
             raise _malformed(target)
+        return
+    session, colon, rest = target.partition(":")
+    if not colon or not session.strip() or not rest.strip() or "." in session:
+        raise _malformed(target)
+
+
+def resolve_in(target: str, panes: Sequence[PaneInfo]) -> PaneInfo:
+    """Match a TARGET exactly against a pane listing (pure; see Tmux.resolve_target)."""
+    check_target(target)
+    if target.startswith("%"):
         for info in panes:
             if info.pane_id == target:
                 return info
         raise TargetError(f"no such pane: '{target}'")
-    session, colon, rest = target.partition(":")
-    if not colon or not session.strip() or not rest.strip() or "." in session:
-        raise _malformed(target)
+    session, _colon, rest = target.partition(":")
     in_session = [p for p in panes if p.session == session]
     if not in_session:
         raise TargetError(f"no such window: '{target}' (no session '{session}')")
