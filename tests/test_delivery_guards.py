@@ -255,9 +255,22 @@ def test_no_test_message_goes_into_a_shell(
         record.status = Status.EXHAUSTED
         record.scheduled_resume = "2020-01-01T00:00:00+00:00"  # long due
     report = monitor.sweep()
-    assert report.resumed == []
-    assert report.errors == [
-        f"{shell}: test message not sent: {shell} runs bash (a shell), not an agent"
-    ]
+    problem = f"{shell} runs bash (a shell), not an agent"
+    assert report.resumed == [] and report.errors == []
+    assert report.changes == [f"{shell}: exhausted -> needs_attention ({problem})"]
     assert tmux_server.capture(shell) == before
-    assert state_of(isolated_home).load().agents[shell].status is Status.EXHAUSTED
+    record = state_of(isolated_home).load().agents[shell]
+    assert record.status is Status.NEEDS_ATTENTION
+    assert record.reason == f"{problem}: nothing typed"
+    told = [e for e in EventLog(Paths(isolated_home, "--home").events_log).read(target=shell)]
+    assert [e["event"] for e in told].count("agent.needs_attention") == 1
+
+    # Told once: the next sweeps, and the slow re-check when it falls due, stay quiet.
+    assert monitor.sweep().changes == []
+    monitor.clock.advance(31 * 60)
+    again = monitor.sweep()
+    assert again.changes == [] and again.errors == []
+    assert tmux_server.capture(shell) == before
+    events_after = EventLog(Paths(isolated_home, "--home").events_log).read(target=shell)
+    assert [e["event"] for e in events_after].count("agent.needs_attention") == 1
+    assert state_of(isolated_home).load().agents[shell].status is Status.NEEDS_ATTENTION

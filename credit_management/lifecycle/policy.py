@@ -29,7 +29,8 @@ from credit_management.models import (
 )
 from credit_management.records import Record
 
-Outcome = Literal["answered", "limited", "silent", "gone"]
+# "not_an_agent": the pane due for a test message shows a shell, an editor or a pager.
+Outcome = Literal["answered", "limited", "silent", "gone", "not_an_agent"]
 # `last_seen` moves at most this often: an agent that changed in nothing else then costs no
 # rewrite of the state file on every sweep (the last sweep's own time is in last_sweep.json).
 LAST_SEEN_STEP = timedelta(hours=1)
@@ -491,6 +492,8 @@ def verified(
         return back_to_work(target, record, now, "answered the test message", "resumed")
     if outcome == "gone":
         return _gone(target, record, now, Status.MISSING, "window closed during the resume")
+    if outcome == "not_an_agent":
+        return _not_an_agent(target, record, signal.message or "no agent in the pane", now, cfg)
     attempts = record.attempts + 1
     if outcome == "limited" and signal.kind in (Kind.BILLING, Kind.AUTH):
         decision = _needs_person(target, record, signal, now, cfg)
@@ -543,6 +546,23 @@ def verified(
     new.warned_reset = None
     text = f"{_who(target, new)}: resume attempt {attempts} failed ({why}); next try {iso(resume)}"
     return Decision(new, (Emit("agent.resume_failed", text, _fields(new, attempts=attempts)),))
+
+
+def _not_an_agent(
+    target: str, record: AgentRecord, problem: str, now: datetime, cfg: PolicyConfig
+) -> Decision:
+    """Nothing was typed: the pane shows no agent. A person is told once; the pane is looked
+    at again every `attention_recheck` (an agent started there again is resumed then)."""
+    reason = f"{problem}: nothing typed"
+    again = record.status is Status.NEEDS_ATTENTION
+    new = clone(record) if again else _moved(record, Status.NEEDS_ATTENTION, now, reason)
+    new.scheduled_resume = iso(now + cfg.attention_recheck)
+    new.resume_sent_at = None
+    if again:
+        return Decision(new, ())
+    text = f"{_who(target, new)} needs a person: {reason}"
+    fields = _fields(new, message=reason)
+    return Decision(new, (Emit("agent.needs_attention", text, fields), TellOrchestrator(text)))
 
 
 def _resumed_from(record: AgentRecord) -> Status | None:

@@ -53,9 +53,11 @@ class Resuming(SupervisorBase):
             self._finish(target, "gone", Signal(Kind.NONE), report)
             return False
         problem = refusal(pane)
-        if problem is not None:  # never type the test message into a shell
-            if report is not None:
-                report.errors.append(f"{target}: test message not sent: {problem}")
+        if problem is not None:  # never type the test message into a shell: a person is told
+            self._finish(target, "not_an_agent", Signal(Kind.NONE, message=problem), report)
+            was = decided.status if decided is not None else None
+            if report is not None and was is not None and was is not Status.NEEDS_ATTENTION:
+                report.changes.append(f"{target}: {was.value} -> needs_attention ({problem})")
             return False
         message = self.settings.test_message
         # The typist lock is held from the test message to its answer: no `send` or note
@@ -166,7 +168,7 @@ class Resuming(SupervisorBase):
             )
             self.apply_to_state(state, target, decision, now)
         self.carry_out(target, decision, now, report)
-        if outcome != "gone":
+        if outcome not in ("gone", "not_an_agent"):
             self._count_stall(target, held_before)
         return decision.record.status is Status.ACTIVE
 
