@@ -20,6 +20,18 @@ import pytest
 TMUX = shutil.which("tmux")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "soak: the long form of an end-to-end story (`make test` leaves it out; `pytest -m soak`)",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long runs first, so that under xdist none of them starts last and holds up the end."""
+    items.sort(key=lambda item: item.get_closest_marker("soak") is None)
+
+
 @dataclass
 class TmuxTestServer:
     """A private tmux server from libtmux's pytest plugin, with a first session `main`.

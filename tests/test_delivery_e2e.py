@@ -1,11 +1,16 @@
 """Held messages are never lost, merged, reordered or doubled, end to end.
 
 A simulated Claude Code agent that refuses the prompt that hits its limit goes through two
-limit cycles on a real tmux server while 26 numbered messages are sent to it, one `send`
-process every 2-3 s, and a real `credit-monitor watch` process delivers what was held; the
-watcher is killed with `kill -9` in the middle of deliveries and started again. Every message
-must reach the agent exactly once as its own prompt, in order, and none may be typed while the
-agent shows its limit. The resets are a few real seconds, so the clock needs no shifting.
+limit cycles on a real tmux server while numbered messages are sent to it, one `send` process
+after another, and a real `credit-monitor watch` process delivers what was held; the watcher is
+killed with `kill -9` in the middle of deliveries and started again. Every message must reach
+the agent exactly once as its own prompt, in order, and none may be typed while the agent shows
+its limit. The resets are a few real seconds, so the clock needs no shifting.
+
+The same story runs at two sizes: `brisk` (7 messages sent one after another, 3 prompts a
+cycle, 1 s resets resumed with no margin, no resume message, so held work fills each cycle) in
+every `make test`, and `soak` (26 messages one every 2-3 s, 10 prompts a cycle, 6 s resets)
+with `pytest -m soak`.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import signal
 import subprocess
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +37,22 @@ from credit_management.store.journal import EventLog
 from credit_management.store.paths import Paths
 from credit_management.store.state import StateStore
 
-MESSAGES = 26
-LIMIT_AFTER = 10  # prompts answered per cycle; the next one is refused
-RESET_SECONDS = 6
+
+@dataclass(frozen=True)
+class Scenario:
+    """The size and pace of one run. Three cycles answer every message and the prompts the
+    monitor spends on each resume, so a third limit never comes."""
+
+    messages: int
+    limit_after: int  # prompts answered per cycle; the next one is refused
+    reset_seconds: int
+    gap: tuple[float, float]  # seconds between the starts of two sends, drawn in this range
+    resume_message: str | None  # None: the default one (one more prompt per resume)
+    margin: float  # resume_margin_seconds (the printed epoch is rounded up: 0 is never early)
+
+
+BRISK = Scenario(7, 3, 1, (0.0, 0.3), "", 0)
+SOAK = Scenario(26, 10, 6, (2.0, 3.0), None, 1)
 
 
 def _environ() -> dict[str, str]:
@@ -66,6 +85,15 @@ def _send(home: Path, server: TmuxTestServer, target: str, text: str) -> dict[st
     return result
 
 
+def _held(store: StateStore, target: str) -> bool:
+    """Whether messages are still queued for `target` (a last delivery not yet settled)."""
+    try:
+        record = store.load().agents.get(target)
+    except Exception:  # a half-written file cannot happen (atomic saves); be safe anyway
+        return True
+    return record is None or bool(record.queued)
+
+
 def _attempt_under_way(store: StateStore, target: str) -> str | None:
     """The stage of a delivery recorded in the state file and not yet finished, if any."""
     try:
@@ -81,31 +109,38 @@ def _attempt_under_way(store: StateStore, target: str) -> str | None:
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.parametrize(
+    "scenario",
+    [pytest.param(BRISK, id="brisk"), pytest.param(SOAK, id="soak", marks=pytest.mark.soak)],
+)
 def test_numbered_messages_through_two_limit_cycles_and_kill_9_arrive_once_in_order(
-    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path, scenario: Scenario
 ) -> None:
     agent_log = tmp_path / "agent.jsonl"
     args = ["--provider", "claude", "--refuse-at-limit", "--limit-again", "--reset-style"]
-    args += ["epoch", "--limit-after", str(LIMIT_AFTER), "--reset-in", str(RESET_SECONDS)]
+    args += ["epoch", "--limit-after", str(scenario.limit_after)]
+    args += ["--reset-in", str(scenario.reset_seconds)]
     agent = start_sim(tmux_server, "worker", args, agent_log)
-    # Writes the config every `credit-monitor` process here reads (margin 1 s, short checks).
+    # Writes the config every `credit-monitor` process here reads (short margin and checks).
+    resume = {} if scenario.resume_message is None else {"resume_message": scenario.resume_message}
     supervisor(
         isolated_home, tmux_server, SystemClock(environ={}),
-        resume_margin_seconds=1, verify_timeout_seconds=10, confirm_seconds=0.3,
+        resume_margin_seconds=scenario.margin, verify_timeout_seconds=10, confirm_seconds=0.3,
+        **resume,
     )  # fmt: skip
     store = StateStore(Paths(isolated_home, "--home"))
     watch_log = tmp_path / "watch.log"
     watcher = _watcher(isolated_home, tmux_server, watch_log)
 
-    texts = [f"task {n} for worker" for n in range(1, MESSAGES + 1)]
+    texts = [f"task {n} for worker" for n in range(1, scenario.messages + 1)]
     results: list[dict[str, Any]] = []
     rng = random.Random(17)
 
     def sender() -> None:
-        for text in texts:  # one every 2-3 s, start to start
+        for text in texts:  # start to start, at least `gap` apart
             started = time.monotonic()
             results.append(_send(isolated_home, tmux_server, agent, text))
-            time.sleep(max(0.0, started + rng.uniform(2.0, 3.0) - time.monotonic()))
+            time.sleep(max(0.0, started + rng.uniform(*scenario.gap) - time.monotonic()))
 
     thread = threading.Thread(target=sender, daemon=True)
     thread.start()
@@ -114,9 +149,9 @@ def test_numbered_messages_through_two_limit_cycles_and_kill_9_arrive_once_in_or
         # Kill the watcher in the middle of a delivery of held messages, twice, and start it
         # again each time (the sends' own deliveries are left alone).
         deadline = time.monotonic() + 240
-        while (thread.is_alive() or len(_answered(agent_log)) < MESSAGES) and (
-            time.monotonic() < deadline
-        ):
+        while (
+            thread.is_alive() or not _all_answered(agent_log, texts) or _held(store, agent)
+        ) and time.monotonic() < deadline:
             stage = _attempt_under_way(store, agent)
             # The first kill lands wherever the delivery is; the second after the text went
             # in, where the restarted run must tell from the pane whether Enter was taken.
@@ -147,7 +182,7 @@ def test_numbered_messages_through_two_limit_cycles_and_kill_9_arrive_once_in_or
     assert [r["while_limited"] for r in refused] == [False, False], context
     assert sum(r["event"] == "limit" for r in records(agent_log)) == 2, context
     # Every send reported what it did, and none failed.
-    assert len(results) == MESSAGES
+    assert len(results) == scenario.messages
     assert {r["result"] for r in results} <= {"delivered", "queued", "requeued"}, context
     assert all(r["code"] == 0 for r in results), context
     assert len(kills) == 2, context  # the watcher really died mid-delivery
@@ -160,10 +195,12 @@ def test_numbered_messages_through_two_limit_cycles_and_kill_9_arrive_once_in_or
     assert any(e.get("reconciled") for e in events if e["event"] == "message.delivered"), context
 
 
-def _answered(log: Path) -> list[str]:
-    return [
+def _all_answered(log: Path, texts: list[str]) -> bool:
+    """Whether every numbered message has been answered (test messages do not count)."""
+    answered = {
         r["prompt"] for r in records(log) if r["event"] == "prompt" and r["result"] == "answered"
-    ]
+    }
+    return answered.issuperset(texts)
 
 
 def _typist_is(process: subprocess.Popen[bytes], home: Path) -> bool:

@@ -33,7 +33,7 @@ def test_messages_and_due_notes_wait_through_a_stop_and_arrive_in_order(
     worker = start_sim(
         tmux_server,
         "worker",
-        ["--provider", "claude", "--limit-after", "1", "--reset-in", "3", "--reset-style", "epoch"],
+        ["--provider", "claude", "--limit-after", "1", "--reset-in", "1", "--reset-style", "epoch"],
         log,
     )
     clock = SystemClock(environ={})

@@ -21,19 +21,17 @@ from credit_management.store.journal import EventLog
 from credit_management.store.paths import Paths
 from credit_management.store.state import StateStore
 
-AWKWARD = [
-    "C-c",
-    "Enter",
-    "Escape",
-    "it's \"quoted\" and 'single'",
-    "$(touch /tmp/never) `id` $HOME \\n %s %1 #{pane_id}",
-    "café ✓ 日本語 — naïve ½",
-    "line one\nline two\n  indented three",
-    "stop here;",
-    ";",
-    "\\;",
-    "two;;",
-]
+# Awkward texts in small groups, each group sent in turn to an agent of its own.
+AWKWARD = {
+    "key-names": ["C-c", "Enter", "Escape"],
+    "shell": [
+        "it's \"quoted\" and 'single'",
+        "$(touch /tmp/never) `id` $HOME \\n %s %1 #{pane_id}",
+    ],
+    "unicode-and-lines": ["café ✓ 日本語 — naïve ½", "line one\nline two\n  indented three"],
+    "semicolons": ["stop here;", ";"],
+    "escaped-semicolons": ["\\;", "two;;"],
+}
 
 
 def store(home: Path) -> StateStore:
@@ -48,23 +46,35 @@ def set_status(home: Path, target: str, status: Status, **fields: str | None) ->
             setattr(record, name, value)
 
 
+@pytest.mark.parametrize("group", list(AWKWARD))
 def test_awkward_text_arrives_literally(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path, group: str
+) -> None:
+    log = tmp_path / "agent.jsonl"
+    agent = start_sim(tmux_server, "lit", ["--provider", "claude", "--limit-after", "99"], log)
+    for text in AWKWARD[group]:
+        result = invoke(isolated_home, tmux_server, "send", agent, text)
+        assert result.exit_code == 0, (text, result.output)
+        assert result.output == f"delivered to {agent} (lit)\n"
+    assert prompts(log) == AWKWARD[group]
+    assert not Path("/tmp/never").exists()
+    events = EventLog(Paths(isolated_home, "--home").events_log).read(target=agent)
+    assert [e["event"] for e in events] == ["message.delivered"] * len(AWKWARD[group])
+    assert all(e["enter_presses"] == 1 for e in events)
+
+
+def test_arguments_that_look_like_options_or_split_words_arrive_as_one_text(
     tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
 ) -> None:
     log = tmp_path / "agent.jsonl"
     agent = start_sim(tmux_server, "lit", ["--provider", "claude", "--limit-after", "99"], log)
-    for text in AWKWARD:
-        result = invoke(isolated_home, tmux_server, "send", agent, text)
-        assert result.exit_code == 0, (text, result.output)
-        assert result.output == f"delivered to {agent} (lit)\n"
     dash = invoke(isolated_home, tmux_server, "send", agent, "--", "-n", "starts with a dash")
     assert dash.exit_code == 0, dash.output
     words = invoke(isolated_home, tmux_server, "send_message", agent, "two", "words")
     assert words.exit_code == 0, words.output
-    assert prompts(log) == [*AWKWARD, "-n starts with a dash", "two words"]
-    assert not Path("/tmp/never").exists()
+    assert prompts(log) == ["-n starts with a dash", "two words"]
     events = EventLog(Paths(isolated_home, "--home").events_log).read(target=agent)
-    assert [e["event"] for e in events] == ["message.delivered"] * (len(AWKWARD) + 2)
+    assert [e["event"] for e in events] == ["message.delivered"] * 2
     assert all(e["enter_presses"] == 1 for e in events)
 
 

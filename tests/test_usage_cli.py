@@ -10,6 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from conftest import TmuxTestServer
+from messaging_support import start_sim
 from test_statusline import agent_pane, in_an_hour, statusline_payload
 
 from credit_management.cli import cli
@@ -61,7 +62,8 @@ def test_usage_without_data_says_how_to_set_up(tmux_server: TmuxTestServer) -> N
 def test_schedule_and_send_say_when_the_target_runs_out_first(
     tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
 ) -> None:
-    target = tmux_server.new_window("main", "agent", ["cat"])
+    # A simulated agent that answers at once: the send is delivered and its note is the point.
+    target = start_sim(tmux_server, "agent", ["--provider", "claude"], tmp_path / "agent.jsonl")
     store = StateStore(Paths(isolated_home, "--home"))
     with store.transaction() as state:
         state.agent(target).predicted_exhaustion = iso(datetime.now(UTC) + timedelta(minutes=40))

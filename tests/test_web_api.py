@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from monitor_support import wait_for_record
 
 from credit_management.cli import cli
 from credit_management.clock import Clock, FakeClock, SystemClock
@@ -49,7 +50,7 @@ ACTIVE = "main:2"
 ALERT_ID = f"{EXHAUSTED}@{iso(NOW)}"
 # Limited after one prompt; the limit lifts two seconds later.
 SIMULATED_CLAUDE = (
-    *("--provider", "claude", "--limit-after", "1", "--reset-in", "2"),
+    *("--provider", "claude", "--limit-after", "1", "--reset-in", "1"),
     *("--think", "0.05", "--tz", "UTC"),
 )
 ALERT_FIELDS = {
@@ -211,14 +212,15 @@ def call(
 def exhaust_simulated_agent(tmux: Any, paths: Paths) -> tuple[str, Settings]:
     """A simulated Claude Code in a real tmux window hits its limit; one real sweep sees it.
 
-    The limit lifts two seconds later (the simulator's own clock); the printed reset is the
-    next whole minute, as Claude Code prints it.
+    The limit lifts a second later (the simulator's own clock; `wait_for_lift`); the printed
+    reset is the next whole minute, as Claude Code prints it.
     """
+    log = ["--state-file", str(agent_log(paths))]
     target = str(
         tmux.new_window(
             "main",
             "claude",
-            [sys.executable, "-m", "credit_management", "simulate", *SIMULATED_CLAUDE],
+            [sys.executable, "-m", "credit_management", "simulate", *SIMULATED_CLAUDE, *log],
         )
     )
     tmux.wait_for_text(target, "Welcome to Claude Code")
@@ -231,6 +233,16 @@ def exhaust_simulated_agent(tmux: Any, paths: Paths) -> tuple[str, Settings]:
     )
     Supervisor(paths, settings, Tmux(tmux.socket), SystemClock({})).sweep()
     return target, settings
+
+
+def agent_log(paths: Paths) -> Path:
+    """Where the agent of `exhaust_simulated_agent` records what it does, beside the home."""
+    return paths.home.with_name(f"{paths.home.name}-agent.jsonl")
+
+
+def wait_for_lift(paths: Paths) -> None:
+    """Until the agent of `exhaust_simulated_agent` has really come out of its limit."""
+    wait_for_record(agent_log(paths), "reset")
 
 
 def require_resume_now() -> None:
@@ -506,7 +518,7 @@ def test_retry_now_resumes_a_real_agent_whose_limit_has_passed(
     require_resume_now()
     home = Paths(tmp_path / "real", "test")
     target, settings = exhaust_simulated_agent(tmux_server, home)
-    time.sleep(2.5)  # the simulator's limit lifts two seconds after it hit
+    wait_for_lift(home)
     dashboard = Dashboard(home, settings, socket=tmux_server.socket, clock=SystemClock({}))
     with serving(dashboard) as running:
         status, body, _ = call(running, "POST", f"/api/agents/{_quote(target)}/resume")

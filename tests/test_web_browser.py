@@ -12,7 +12,6 @@ import re
 import select
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,6 +28,7 @@ from test_web_api import (
     require_resume_now,
     seed_state,
     serving,
+    wait_for_lift,
 )
 
 from credit_management.clock import Clock, SystemClock
@@ -317,7 +317,7 @@ def test_retry_now_resumes_a_simulated_agent_whose_limit_has_passed(
     require_resume_now()
     home = Paths(tmp_path / "real", "test")
     target, settings = exhaust_simulated_agent(tmux_server, home)
-    time.sleep(2.5)  # the simulator's limit lifts two seconds after it hit
+    wait_for_lift(home)
     dashboard = Dashboard(home, settings, socket=tmux_server.socket, clock=SystemClock({}))
     with serving(dashboard) as running:
         page.goto(running.url)

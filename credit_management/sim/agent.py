@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from credit_management.clock import Clock
 from credit_management.errors import InputError
 from credit_management.models import iso
+from credit_management.records import Record
 
 PROVIDERS: tuple[str, ...] = ("claude", "codex", "gemini")
 RESET_STYLES: tuple[str, ...] = ("clock", "duration", "epoch", "none")
@@ -37,8 +38,8 @@ TRANSCRIPT_KEEP = 2000
 MAX_SECONDS = 400 * 86400  # a reset further away than this is a typo, not a limit
 
 
-@dataclass(frozen=True)
-class SimConfig:
+@dataclass(frozen=True, repr=False)
+class SimConfig(Record):
     """How the simulated agent behaves; `validate()` rejects combinations no agent prints."""
 
     provider: str
@@ -103,8 +104,8 @@ class SimConfig:
         return self
 
 
-@dataclass
-class Reply:
+@dataclass(repr=False)
+class Reply(Record):
     """What the agent does in answer to one event; the terminal loop prints and records it.
 
     `echo` shows at once (the prompt moving into the transcript), `lines` after the agent has
@@ -221,8 +222,8 @@ def gemini_zone(moment: datetime, zone_name: str) -> str:
 # What each agent's screen looks like.
 
 
-@dataclass(frozen=True)
-class Look:
+@dataclass(frozen=True, repr=False)
+class Look(Record):
     """One agent's glyphs and chrome."""
 
     prompt: str  # how a submitted prompt shows in the transcript
