@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +77,16 @@ def test_the_seed_script_name_runs_the_watcher() -> None:
         check=True,
     )
     assert "watch [OPTIONS]" in done.stdout
+
+
+def test_the_fast_commands_leave_the_garbage_collector_as_they_found_it(tmp_path: Path) -> None:
+    # `run` without a server: one line and exit 1, and an in-process caller keeps its collector.
+    import gc
+
+    from credit_management.cli import main
+
+    assert gc.isenabled()
+    with pytest.raises(SystemExit) as stopped:
+        main(["--home", str(tmp_path), "--socket", "cm-no-such-server", "run"])
+    assert stopped.value.code == 1
+    assert gc.isenabled()
