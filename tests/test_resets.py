@@ -632,3 +632,17 @@ def test_parse_duration_long_and_compact_forms_agree(
         parse_duration(f"{days} days {hours} hours {minutes} minutes {seconds} seconds") == expected
     )
     assert parse_duration(f"{days}d{hours}h{minutes}m{seconds}s") == expected
+
+
+def test_next_midnight_in_a_zone_across_daylight_saving() -> None:
+    from zoneinfo import ZoneInfo
+
+    from credit_management.detect.resets import next_midnight
+
+    pacific = ZoneInfo("America/Los_Angeles")
+    before = datetime(2026, 3, 7, 20, 0, tzinfo=UTC)  # noon PST, the day before spring forward
+    assert next_midnight(before, pacific) == datetime(2026, 3, 8, 8, 0, tzinfo=UTC)
+    during = datetime(2026, 3, 8, 17, 0, tzinfo=UTC)  # 10am PDT on the 23-hour day
+    assert next_midnight(during, pacific) == datetime(2026, 3, 9, 7, 0, tzinfo=UTC)
+    at = datetime(2026, 3, 9, 7, 0, tzinfo=UTC)  # exactly midnight: the next one
+    assert next_midnight(at, pacific) == datetime(2026, 3, 10, 7, 0, tzinfo=UTC)

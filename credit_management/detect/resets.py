@@ -235,6 +235,13 @@ def parse_hhmm(text: str) -> time:
     return time(int(match.group(1)), int(match.group(2)))
 
 
+def next_midnight(now: datetime, zone: tzinfo) -> datetime:
+    """The first midnight in `zone` after `now` (DST-correct: the day may be 23 or 25 hours)."""
+    _require_aware(now)
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    return localize(datetime.combine(tomorrow, time(0, 0)), zone)
+
+
 def next_cycle_reset(
     now: datetime,
     reset_times: Sequence[str],

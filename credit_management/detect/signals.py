@@ -13,11 +13,17 @@ Also here: `text_since` (read only what came after a resume), `has_reply`,
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from credit_management.detect import patterns as P
 from credit_management.detect.banners import HINTS, Hit, find_hits, forget_lines
-from credit_management.detect.resets import format_until, resolve_reset, unknown_zone
+from credit_management.detect.resets import (
+    format_until,
+    get_zone,
+    next_midnight,
+    resolve_reset,
+    unknown_zone,
+)
 from credit_management.detect.screen import (
     SPINNER_GLYPHS,
     Role,
@@ -40,6 +46,7 @@ PRECEDENCE = (
     Kind.OVERLOADED,
 )
 _TRANSIENT = (Kind.RATE_LIMIT, Kind.OVERLOADED)
+PACIFIC = get_zone("America/Los_Angeles") or UTC  # tzdata is a dependency: always found
 NAMES = {
     "claude": "Claude",
     "codex": "Codex",
@@ -260,14 +267,28 @@ def _signal(hit: Hit, agent: str | None, now: datetime, host_tz: tzinfo) -> Sign
     # The agent that printed it when known, else the API whose error it is.
     provider = agent or hit.vendor or _vendor_named(hit.evidence)
     reset_at = _reset_at(hit, now, host_tz)
+    note = _zone_note(hit, host_tz)
+    if reset_at is None and _pacific_day(hit, provider):
+        reset_at = next_midnight(now, PACIFIC).astimezone(host_tz)
+        note = " (Google's daily quotas reset at midnight Pacific time)"
     return Signal(
         kind=hit.kind,
         provider=provider,
         reset_at=reset_at,
         evidence=hit.evidence,
-        message=_message(hit, provider, reset_at, now) + _zone_note(hit, host_tz),
+        message=_message(hit, provider, reset_at, now) + note,
         scope=hit.scope,
         model=hit.model,
+    )
+
+
+def _pacific_day(hit: Hit, provider: str | None) -> bool:
+    """A Gemini daily quota that printed no reset: Google resets requests-per-day quotas at
+    midnight Pacific time, so that is when it lifts."""
+    return (
+        hit.kind is Kind.EXHAUSTED
+        and hit.scope == "daily"
+        and (provider in ("gemini", "google") or hit.vendor == "google")
     )
 
 
