@@ -619,3 +619,17 @@ def test_an_answer_ending_in_an_ellipsis_is_a_reply_not_a_spinner() -> None:
     assert has_reply(answer, "Refactor the parser")
     thinking = f"{typed}\n\n✻ Thinking… (esc to interrupt)\n"
     assert not has_reply(thinking, "Refactor the parser")
+
+
+@pytest.mark.parametrize(
+    ("banner", "message"),
+    [
+        ("  ⎿  You're out of extra usage · resets 3pm", "Claude extra usage; resets in 1h30m"),
+        (
+            "  ⎿  You've hit your session limit · resets 3pm",
+            "Claude session limit; resets in 1h30m",
+        ),
+    ],
+)
+def test_a_limit_named_in_its_own_words_is_named_once(banner: str, message: str) -> None:
+    assert read(claude_screen(banner)).message == message

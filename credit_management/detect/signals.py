@@ -317,7 +317,8 @@ def _reset_at(hit: Hit, now: datetime, host_tz: tzinfo) -> datetime | None:
 def _message(hit: Hit, provider: str | None, reset_at: datetime | None, now: datetime) -> str:
     who = NAMES.get(hit.vendor or "", "") if hit.kind in (Kind.BILLING, Kind.AUTH) else ""
     who = who or NAMES.get(provider or "", "") or "Agent"
-    limit = f"{hit.scope} {hit.what}" if hit.scope and hit.scope not in hit.what else hit.what
+    named = hit.scope is not None and hit.scope.replace("-", " ") in hit.what.replace("-", " ")
+    limit = f"{hit.scope} {hit.what}" if hit.scope and not named else hit.what
     if hit.model and hit.kind is not Kind.FALLBACK and hit.model.lower() not in limit.lower():
         limit += f" for {hit.model}"
     until = format_until(reset_at - now) if reset_at is not None else None
