@@ -108,7 +108,7 @@ def test_a_stopped_orchestrator_gets_its_notes_when_it_is_back(
 ) -> None:
     orch_log, worker_log = tmp_path / "orch.jsonl", tmp_path / "worker.jsonl"
     limited = ["--provider", "claude", "--limit-after", "0", "--reset-style", "epoch"]
-    orchestrator = start_sim(tmux_server, "orch", [*limited, "--reset-in", "3"], orch_log)
+    orchestrator = start_sim(tmux_server, "orch", [*limited, "--reset-in", "2"], orch_log)
     worker = start_sim(tmux_server, "worker", [*limited, "--reset-in", "3600"], worker_log)
     for target in (orchestrator, worker):
         tmux_server.wait_for_text(target, "Claude AI usage limit reached|")

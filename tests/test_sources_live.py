@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from conftest import TmuxTestServer
 from monitor_support import (
     READY,
+    advance_past,
     events,
     load_state,
     monitor,
@@ -170,12 +171,13 @@ def test_after_the_rollouts_reset_the_agent_resumes_and_its_old_100_percent_is_h
     tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
 ) -> None:
     target, _, log = codex_at_its_limit(tmux_server, tmp_path, reset_in=2)
-    supervisor = monitor(isolated_home, tmux_server, SystemClock({}))
+    clock = SystemClock({})
+    supervisor = monitor(isolated_home, tmux_server, clock)
     supervisor.sweep()
     resume = parse_iso(load_state(isolated_home).agents[target].scheduled_resume)
     assert resume is not None
     wait_for_record(log, "reset")  # the simulated limit lifts at the rollout's resets_at
-    wait_until(lambda: datetime.now(UTC) > resume, 10, "the scheduled resume")
+    advance_past(clock, resume)  # and the monitor's margin after it: its clock moves past that
 
     assert supervisor.sweep().resumed == [target]
     supervisor.sweep()  # the rollout still ends at 100%, with a reset now past
