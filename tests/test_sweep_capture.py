@@ -12,8 +12,8 @@ from conftest import TmuxTestServer
 from monitor_support import load_state, monitor, start_program
 
 from credit_management.clock import SystemClock
-from credit_management.monitor.look import CAPTURE_HISTORY
 from credit_management.models import Status
+from credit_management.monitor.look import CAPTURE_HISTORY
 from credit_management.tmux.gateway import DEFAULT_HISTORY, Lines, Tmux
 
 
