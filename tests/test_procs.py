@@ -31,10 +31,10 @@ def family() -> Iterator[subprocess.Popen[bytes]]:
 
 def test_an_agent_below_a_pane_shell_is_found(family: subprocess.Popen[bytes]) -> None:
     assert procs.runs_an_agent([family.pid])
-    assert [
-        p.argv[0]
-        for p in procs._walk(family.pid, procs.direct_children(family.pid) or [], procs.PROC)
-    ][-1] == "claude"
+    child = procs.direct_children(family.pid)
+    assert child is not None and len(child) == 1
+    assert procs.direct_children(child[0]) == []
+    assert procs.cmdline(child[0])[0] == "claude"
 
 
 def test_a_tree_without_an_agent_is_not_one() -> None:

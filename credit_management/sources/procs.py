@@ -7,7 +7,7 @@ Everything here returns empty answers instead of raising: a process may end betw
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +65,11 @@ def children_map(proc: Path = PROC, names: dict[int, str] | None = None) -> dict
 
 def tree(pid: int, children: dict[int, list[int]], proc: Path = PROC) -> list[Process]:
     """`pid` and its descendants, parents before children."""
+    return _descend(pid, lambda current: children.get(current, ()), proc)
+
+
+def _descend(pid: int, kids_of: Callable[[int], Iterable[int]], proc: Path) -> list[Process]:
+    """`pid` and its descendants as `kids_of` names them, parents before children."""
     result: list[Process] = []
     queue = [pid]
     seen: set[int] = set()
@@ -74,7 +79,7 @@ def tree(pid: int, children: dict[int, list[int]], proc: Path = PROC) -> list[Pr
             continue
         seen.add(current)
         result.append(Process(current, cmdline(current, proc)))
-        queue.extend(sorted(children.get(current, ())))
+        queue.extend(sorted(kids_of(current)))
     return result
 
 
@@ -152,12 +157,11 @@ def runs_an_agent(pids: Iterable[int], proc: Path = PROC) -> bool:
     for pid in pids:
         if pid <= 0:
             continue
-        kids = direct_children(pid, proc)
-        if kids is None:  # no `children` files: one pass over /proc for every pane
+        if direct_children(pid, proc) is None:  # no `children` files: one pass over /proc
             children = children_map(proc) if children is None else children
             processes = tree(pid, children, proc)
         else:
-            processes = _walk(pid, kids, proc)
+            processes = _descend(pid, lambda current: direct_children(current, proc) or (), proc)
         if find_agent(processes, "claude") or find_agent(processes, "codex"):
             return True
     return False
@@ -180,21 +184,6 @@ def direct_children(pid: int, proc: Path = PROC) -> list[int] | None:
         except (OSError, ValueError):
             continue  # a thread that ended meanwhile
     return kids
-
-
-def _walk(pid: int, kids: list[int], proc: Path) -> list[Process]:
-    """`pid` and its descendants through `direct_children`, parents before children."""
-    result = [Process(pid, cmdline(pid, proc))]
-    queue = sorted(kids)
-    seen = {pid}
-    while queue and len(result) < 512:
-        current = queue.pop(0)
-        if current in seen:
-            continue
-        seen.add(current)
-        result.append(Process(current, cmdline(current, proc)))
-        queue.extend(sorted(direct_children(current, proc) or ()))
-    return result
 
 
 def find_agent(processes: list[Process], name: str) -> Process | None:
