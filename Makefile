@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
-.PHONY: all test lint typecheck pytest demo bench clean system-deps browser-deps service-deps
+.PHONY: all test soak lint typecheck pytest demo bench clean system-deps browser-deps service-deps
 
 all: test
 
@@ -56,7 +56,8 @@ typecheck: $(TEST_STAMP)
 
 # The tmux tests mostly wait on real processes, so twice as many workers as cores (at most 16)
 # finish sooner; worksteal keeps a worker from idling behind one long test. The long form of
-# the messaging end-to-end story (marked soak, over a minute) runs with `pytest -m soak`.
+# the messaging end-to-end story (marked soak, over a minute) runs in `make soak`, which CI
+# runs after `make test`.
 # The tests start hundreds of Python processes: bytecode is cached (in the ignored __pycache__
 # folders) even where the environment sets PYTHONDONTWRITEBYTECODE, or each one compiles anew.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$((n * 2 > 16 ? 16 : n * 2)))
@@ -65,6 +66,9 @@ pytest: $(TEST_STAMP) system-deps browser-deps service-deps
 	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal -m 'not soak'
 
 test: lint typecheck pytest
+
+soak: $(TEST_STAMP) system-deps
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m soak
 
 demo: $(STAMP) system-deps
 	$(BIN)/credit-monitor demo

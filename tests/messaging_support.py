@@ -76,6 +76,10 @@ def supervisor(
         "resume_margin_seconds": 30,
         "verify_timeout_seconds": 8,
         "confirm_seconds": 0.2,
+        # The simulated agents answer within a tenth of a second: shorter watches than a real
+        # agent needs, so each delivery costs a fraction of a second.
+        "answer_watch_seconds": 3,
+        "enter_settle_seconds": 0.5,
         "ignore": ["main:0"],
         **overrides,
     }

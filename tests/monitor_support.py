@@ -34,6 +34,8 @@ FAST: dict[str, object] = {
     "confirm_seconds": 0.3,
     "resume_margin_seconds": 1,
     "verify_timeout_seconds": 10,
+    "answer_watch_seconds": 3,
+    "enter_settle_seconds": 0.5,
     "ignore": ["main:0"],
 }
 

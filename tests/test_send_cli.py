@@ -88,6 +88,10 @@ def test_enter_is_pressed_again_when_the_first_is_swallowed(
     agent = start_sim(
         tmux_server, "paste", args + (["--work-interval", "0.2"] if busy else []), log
     )
+    # Shorter than a real agent needs: the simulated one answers within a tenth of a second.
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    settings = "answer_watch_seconds = 2\nenter_settle_seconds = 0.5\n"
+    (isolated_home / "config.toml").write_text(settings, encoding="utf-8")
     result = invoke(isolated_home, tmux_server, "send", "--json", agent, "Run the tests")
     assert result.exit_code == 0, result.output
     outcome = json.loads(result.output)
@@ -152,6 +156,9 @@ def test_a_message_the_agent_never_takes_is_reported_and_exits_non_zero(
     )
     target = tmux_server.new_window("main", "frozen", [sys.executable, "-c", frozen])
     tmux_server.wait_for_text(target, "ready>")
+    # Each Enter is given enter_settle_seconds, the n-th n times that: 0.3 + 0.6 + 0.9 s here.
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    (isolated_home / "config.toml").write_text("enter_settle_seconds = 0.3\n", encoding="utf-8")
     started = time.monotonic()
     done = run_cli(isolated_home, tmux_server, "send", target, "are you there")
     assert done.returncode == 1

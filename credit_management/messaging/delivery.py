@@ -31,7 +31,7 @@ from credit_management.store.locks import typist_lock
 from credit_management.store.state import State, StateStore
 from credit_management.tmux.foreground import refusal
 from credit_management.tmux.gateway import PaneInfo, Tmux
-from credit_management.tmux.typist import InputRow, deliver, shows_typed, submit
+from credit_management.tmux.typist import SETTLE_SECONDS, InputRow, deliver, shows_typed, submit
 
 Outcome = Literal["delivered", "requeued", "unconfirmed"]
 LOCK_WAIT_SECONDS = 30.0  # another typist holds a pane for one message, seconds at most
@@ -93,6 +93,7 @@ class Courier:
         on_stop: StopHandler | None = None,
         lock_wait: float = LOCK_WAIT_SECONDS,
         reaction_seconds: float = REACTION_SECONDS,
+        settle_seconds: float = SETTLE_SECONDS,
     ) -> None:
         self.store = store
         self.log = log
@@ -103,6 +104,7 @@ class Courier:
         self.on_stop = on_stop or self.record_stop
         self.lock_wait = lock_wait
         self.reaction_seconds = reaction_seconds
+        self.settle_seconds = settle_seconds
 
     # -- the queue -----------------------------------------------------------------------------
 
@@ -161,8 +163,9 @@ class Courier:
                 raise LockBusy(f"another process (pid {holder or 'unknown'}) is typing into it")
             before: list[str] = []
             delivery = deliver(
-                self.tmux, pane.pane_id, message.text, self.clock, on_before=before.append
-            )
+                self.tmux, pane.pane_id, message.text, self.clock,
+                settle=self.settle_seconds, on_before=before.append,
+            )  # fmt: skip
             if delivery.enter_presses == 0:
                 return Typed(message, "unconfirmed", 0, delivery.detail)
             return self._settle(
@@ -230,7 +233,7 @@ class Courier:
         try:
             delivery = deliver(
                 self.tmux, pane.pane_id, message.text, self.clock,
-                on_before=on_before, on_typed=on_typed,
+                settle=self.settle_seconds, on_before=on_before, on_typed=on_typed,
             )  # fmt: skip
         except _Dropped:
             return None
@@ -346,7 +349,7 @@ class Courier:
             self._attempt(target, pane, message, None)
             return None
         # Typed but Enter never taken: press it now rather than typing the text a second time.
-        delivery = submit(self.tmux, pane.pane_id, probe, self.clock)
+        delivery = submit(self.tmux, pane.pane_id, probe, self.clock, settle=self.settle_seconds)
         return self._settle(
             target, pane, message, delivery.delivered, delivery.enter_presses,
             delivery.detail, before, True,

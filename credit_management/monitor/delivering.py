@@ -45,6 +45,8 @@ class Delivering(SupervisorBase):
             self.host_tz,
             config_of=lambda state: policy_config(self.settings, state),
             on_stop=self._stopped_by_answer,
+            reaction_seconds=self.settings.answer_watch_seconds,
+            settle_seconds=self.settings.enter_settle_seconds,
         )
 
     def _type(self, pane_id: str, text: str) -> Delivery:
@@ -73,7 +75,9 @@ class Delivering(SupervisorBase):
         problem = refusal(pane)
         if problem is not None:
             raise NotAnAgent(f"{problem}: nothing typed")
-        return deliver(self.tmux, pane_id, text, self.clock)
+        return deliver(
+            self.tmux, pane_id, text, self.clock, settle=self.settings.enter_settle_seconds
+        )
 
     def deliver_queued(self, target: str) -> int:
         """Deliver the messages held for an agent that can take them, in order; returns how

@@ -18,6 +18,10 @@ config.toml keys (all optional):
   resume_margin_seconds       wait this long after a printed reset before resuming (60)
   verify_timeout_seconds      how long a resumed agent has to answer the test message (90)
   confirm_seconds             a stop must still show after this long before acting (3)
+  answer_watch_seconds        how long the answer to a delivered message is watched for a
+                              refusal (6)
+  enter_settle_seconds        wait after Enter before checking the agent took the text; the
+                              n-th press waits n times this (1)
   max_resume_attempts         failed resumes before asking a person (5)
   retry_backoff_minutes       first wait after a failed resume, doubled each time (15)
   attention_recheck_minutes   how often an agent needing attention is looked at again (30)
@@ -92,6 +96,8 @@ class Settings(Record):
     resume_margin_seconds: float = 60.0
     verify_timeout_seconds: float = 90.0
     confirm_seconds: float = 3.0
+    answer_watch_seconds: float = 6.0
+    enter_settle_seconds: float = 1.0
     max_resume_attempts: int = 5
     retry_backoff_minutes: float = 15.0
     attention_recheck_minutes: float = 30.0
@@ -318,6 +324,8 @@ _CHECKERS: dict[str, Checker] = {
     "resume_margin_seconds": duration("s", 0, DAY),
     "verify_timeout_seconds": duration("s", 1, HOUR),
     "confirm_seconds": duration("s", 0, MINUTE),
+    "answer_watch_seconds": duration("s", 0.5, 10 * MINUTE),
+    "enter_settle_seconds": duration("s", 0.1, MINUTE),
     "max_resume_attempts": whole(1, 100),
     "retry_backoff_minutes": duration("m", 10, DAY),
     "attention_recheck_minutes": duration("m", 10, DAY),
