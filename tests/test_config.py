@@ -65,6 +65,8 @@ def test_every_key_can_come_from_the_file(paths: Paths) -> None:
         resume_margin_seconds = 0
         verify_timeout_seconds = 30.5
         confirm_seconds = 1
+        answer_watch_seconds = "2s"
+        enter_settle_seconds = 0.4
         max_resume_attempts = 2
         retry_backoff_minutes = 1
         attention_recheck_minutes = 7
@@ -94,6 +96,7 @@ def test_every_key_can_come_from_the_file(paths: Paths) -> None:
     assert settings.resume_margin_seconds == 0 and settings.verify_timeout_seconds == 30.5
     assert settings.max_resume_attempts == 2 and settings.check_interval_minutes == 0.5
     assert settings.warning_threshold_minutes == 0
+    assert settings.answer_watch_seconds == 2 and settings.enter_settle_seconds == 0.4
     assert settings.usage_warning_percents == (70.0, 90.0)
     assert settings.hooks == (
         HookSpec(
