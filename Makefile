@@ -73,9 +73,12 @@ soak: $(TEST_STAMP) system-deps
 demo: $(STAMP) system-deps
 	$(BIN)/credit-monitor demo
 
+# Every figure of the README's Performance table, one script each (a few minutes in all).
+BENCHES := bench_sweep bench_import bench_capture bench_classify bench_statusline bench_wake \
+	bench_watch_idle bench_hardening bench_watch_view
+
 bench: $(STAMP) system-deps
-	$(BIN)/python bench/bench_classify.py
-	$(BIN)/python bench/bench_sweep.py
+	@for b in $(BENCHES); do echo "== $$b"; PYTHONDONTWRITEBYTECODE= $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache test-output

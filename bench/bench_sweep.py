@@ -33,13 +33,13 @@ from bench_capture import private_server, seed_loop, start_server, timed, wait_r
 from credit_management.tmux.gateway import Tmux
 
 CLI = Path(sys.executable).with_name("credit-monitor")
-# As cron runs it: bytecode is written and read as on any installed copy (a shell that sets
-# PYTHONDONTWRITEBYTECODE would otherwise time the compiler).
-ENVIRON = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def monitor_run(socket: str, home: str) -> float:
     """Wall time of one `credit-monitor run`, process start to exit."""
+    # As cron runs it: bytecode is written and read as on any installed copy (a shell that sets
+    # PYTHONDONTWRITEBYTECODE would otherwise time the compiler on every run).
+    environ = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     started = time.perf_counter()
     done = subprocess.run(
         [str(CLI), "--home", home, "--socket", socket, "run"],
@@ -47,7 +47,7 @@ def monitor_run(socket: str, home: str) -> float:
         text=True,
         timeout=300,
         check=False,
-        env=ENVIRON,
+        env=environ,
     )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
