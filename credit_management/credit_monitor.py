@@ -1,7 +1,8 @@
 """The monitor: one sweep over every agent pane, and the watch loop that repeats it.
 
 A sweep lists the panes (one tmux call), captures them all (one tmux process), classifies only
-what is new since each agent's last resume, takes a second look before acting on a stop, asks
+what is new since each agent's last resume and only screens that changed since the last sweep
+(`monitor.look`), takes a second look before acting on a stop, asks
 `policy` what that means, and applies the answer: the state file, the event log, hooks, the
 orchestrator, verified resumes and held messages; it nudges agents stalled on a transient error
 (`lifecycle.nudge`) and records that it ran (`store.liveness`). The watch loop sleeps until the
