@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
 from conftest import TmuxTestServer
 from messaging_support import CLI, invoke, run_cli, start_sim, supervisor
 from monitor_support import prompts, records
@@ -20,6 +22,8 @@ from credit_management.models import Status
 from credit_management.store.journal import EventLog
 from credit_management.store.paths import Paths
 from credit_management.store.state import StateStore
+from credit_management.tmux.foreground import group_commands, refusal, runs_a_script
+from credit_management.tmux.gateway import Tmux
 
 REFUSING = ["--provider", "claude", "--refuse-at-limit", "--reset-style", "epoch"]
 
@@ -274,3 +278,47 @@ def test_no_test_message_goes_into_a_shell(
     events_after = EventLog(Paths(isolated_home, "--home").events_log).read(target=shell)
     assert [e["event"] for e in events_after].count("agent.needs_attention") == 1
     assert state_of(isolated_home).load().agents[shell].status is Status.NEEDS_ATTENTION
+
+
+@pytest.mark.parametrize(
+    ("argv", "script"),
+    [
+        (["bash"], False),
+        (["-bash"], False),
+        (["bash", "-l"], False),
+        (["zsh", "-o", "vi"], False),
+        (["bash", "--rcfile", "/home/me/.bashrc", "-i"], False),
+        (["bash", "--norc", "--noprofile"], False),
+        (["bash", "run-agent.sh"], True),
+        (["/bin/sh", "-c", "claude --resume"], True),
+        (["bash", "-lc", "cd src && codex"], True),
+        (["bash", "--", "run.sh"], True),
+        (["bash", "--"], False),
+    ],
+)
+def test_a_persons_shell_is_told_from_a_wrapper(
+    tmp_path: Path, argv: list[str], script: bool
+) -> None:
+    (tmp_path / "42").mkdir()
+    (tmp_path / "42" / "cmdline").write_bytes(b"\0".join(a.encode() for a in argv) + b"\0")
+    assert runs_a_script(42, tmp_path) is script
+    assert runs_a_script(43, tmp_path) is None
+
+
+def test_nothing_is_typed_into_a_new_shell_while_its_start_up_files_run(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+) -> None:
+    # A person's shell runs helpers from its start-up files in its own process group: they are
+    # not an agent behind a wrapper script.
+    rc = tmp_path / "rc"
+    rc.write_text("sleep 3\n")
+    shell = tmux_server.new_window("main", "fresh", ["bash", "--rcfile", str(rc), "-i"])
+    pane = Tmux(tmux_server.socket).resolve_target(shell)
+    deadline = time.monotonic() + 5
+    while "sleep" not in (group_commands(pane) or []) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert group_commands(pane) == ["bash", "sleep"]
+    assert refusal(pane) == f"{shell} runs bash (a shell), not an agent"
+    sent = invoke(isolated_home, tmux_server, "send", shell, "echo typed")
+    assert sent.exit_code == 1
+    assert "runs bash (a shell), not an agent: nothing typed" in sent.stderr

@@ -30,9 +30,12 @@ def resume(obj: CliContext, target: str, force: bool, as_json: bool) -> None:
       credit-monitor resume %3 --force --json
     """
     pane = Tmux(obj.socket).resolve_target(target)
-    if not force and not as_json:
-        click.echo(f"{pane.target}: sending the test message and waiting for an answer...")
-    change = resume_agent(build_supervisor(obj), pane, force=force)
+
+    def sending() -> None:
+        if not as_json:
+            click.echo(f"{pane.target}: sending the test message and waiting for an answer...")
+
+    change = resume_agent(build_supervisor(obj), pane, force=force, sending=sending)
     if as_json:
         result = "resumed" if change.record.status.value == "active" else "not_resumed"
         echo_json(change_document(result, change, pane.window_name))

@@ -71,8 +71,15 @@ def pause_agent(
     return Change(target, previous, record, "agent.paused", note)
 
 
-def resume_agent(supervisor: Supervisor, pane: PaneInfo, *, force: bool = False) -> Change:
-    """`--force`: active at once. Otherwise a verified resume: test message, then the answer."""
+def resume_agent(
+    supervisor: Supervisor,
+    pane: PaneInfo,
+    *,
+    force: bool = False,
+    sending: Callable[[], None] | None = None,
+) -> Change:
+    """`--force`: active at once. Otherwise a verified resume: test message, then the answer
+    (`sending` is called once the test message is about to go, after every check passed)."""
     target = pane.target
     _identify(supervisor, pane)
     previous = supervisor.store.load().agent(target).status
@@ -92,6 +99,8 @@ def resume_agent(supervisor: Supervisor, pane: PaneInfo, *, force: bool = False)
     problem = refusal(pane)
     if problem is not None:  # the resume would type nothing and say only "not back yet"
         raise InputError(f"{problem}: no test message typed (--force marks it active)")
+    if sending is not None:
+        sending()
     resumed = supervisor.resume(target)
     record = supervisor.store.load().agent(target)
     if not resumed and record.status is Status.RESUMING and record.resume_sent_at:
