@@ -322,3 +322,31 @@ def test_nothing_is_typed_into_a_new_shell_while_its_start_up_files_run(
     sent = invoke(isolated_home, tmux_server, "send", shell, "echo typed")
     assert sent.exit_code == 1
     assert "runs bash (a shell), not an agent: nothing typed" in sent.stderr
+
+
+def test_an_answer_from_a_shell_left_behind_is_no_agents_answer(
+    tmux_server: TmuxTestServer, isolated_home: Path
+) -> None:
+    # The program in front takes the test message and exits; the shell it leaves answers.
+    script = "python3 -c 'input(); print(\"bye\")'; PS1='$ ' exec bash --norc --noprofile -i"
+    target = tmux_server.new_window("main", "leaving", ["bash", "-c", script])
+    deadline = time.monotonic() + 5
+    while refusal(Tmux(tmux_server.socket).resolve_target(target)) is not None:
+        assert time.monotonic() < deadline, "python never came to the front"
+        time.sleep(0.05)
+    monitor = supervisor(isolated_home, tmux_server, SystemClock(environ={}))
+    with monitor.store.transaction() as state:
+        record = state.agent(target)
+        record.status = Status.EXHAUSTED
+        record.scheduled_resume = "2020-01-01T00:00:00+00:00"  # long due
+
+    report = monitor.sweep()
+
+    assert report.resumed == []
+    assert "bye" in tmux_server.capture(target)
+    record = state_of(isolated_home).load().agents[target]
+    assert record.status is Status.NEEDS_ATTENTION
+    assert record.reason == (
+        f"{target} runs bash (a shell), not an agent: the program that took the test message "
+        "has left"
+    )

@@ -549,11 +549,11 @@ def verified(
 
 
 def _not_an_agent(
-    target: str, record: AgentRecord, problem: str, now: datetime, cfg: PolicyConfig
+    target: str, record: AgentRecord, reason: str, now: datetime, cfg: PolicyConfig
 ) -> Decision:
-    """Nothing was typed: the pane shows no agent. A person is told once; the pane is looked
-    at again every `attention_recheck` (an agent started there again is resumed then)."""
-    reason = f"{problem}: nothing typed"
+    """The pane shows no agent (a shell, an editor or a pager is in front). A person is told
+    once; the pane is looked at again every `attention_recheck` (an agent started there again
+    is resumed then)."""
     again = record.status is Status.NEEDS_ATTENTION
     new = clone(record) if again else _moved(record, Status.NEEDS_ATTENTION, now, reason)
     new.scheduled_resume = iso(now + cfg.attention_recheck)

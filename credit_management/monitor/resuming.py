@@ -54,7 +54,8 @@ class Resuming(SupervisorBase):
             return False
         problem = refusal(pane)
         if problem is not None:  # never type the test message into a shell: a person is told
-            self._finish(target, "not_an_agent", Signal(Kind.NONE, message=problem), report)
+            why = Signal(Kind.NONE, message=f"{problem}: nothing typed")
+            self._finish(target, "not_an_agent", why, report)
             was = decided.status if decided is not None else None
             if report is not None and was is not None and was is not Status.NEEDS_ATTENTION:
                 report.changes.append(f"{target}: {was.value} -> needs_attention ({problem})")
@@ -132,8 +133,14 @@ class Resuming(SupervisorBase):
             signal = classify(after, self.clock.now(), self.host_tz)
             if signal.kind.stops_agent:
                 return "limited", signal
-            # A reply counts once it has stopped changing (not a spinner mid-answer).
+            # A reply counts once it has stopped changing (not a spinner mid-answer), and only
+            # from an agent: a shell back in front (the agent exited) answers with its errors.
             if has_reply(after, mark) and after == previous:
+                pane = self.tmux.pane(pane_id)
+                problem = refusal(pane) if pane is not None else None
+                if problem is not None:
+                    left = f"{problem}: the program that took the test message has left"
+                    return "not_an_agent", Signal(Kind.NONE, message=left)
                 return "answered", signal
             previous = after
             self.clock.sleep(ANSWER_POLL_SECONDS)
