@@ -23,7 +23,7 @@ from credit_management.store.journal import EventLog
 from credit_management.store.paths import Paths
 from credit_management.store.state import StateStore
 from credit_management.tmux.foreground import group_commands, refusal, runs_a_script
-from credit_management.tmux.gateway import Tmux
+from credit_management.tmux.gateway import PaneInfo, Tmux
 
 REFUSING = ["--provider", "claude", "--refuse-at-limit", "--reset-style", "epoch"]
 
@@ -313,9 +313,12 @@ def test_nothing_is_typed_into_a_new_shell_while_its_start_up_files_run(
     rc = tmp_path / "rc"
     rc.write_text("sleep 3\n")
     shell = tmux_server.new_window("main", "fresh", ["bash", "--rcfile", str(rc), "-i"])
-    pane = Tmux(tmux_server.socket).resolve_target(shell)
     deadline = time.monotonic() + 5
-    while "sleep" not in (group_commands(pane) or []) and time.monotonic() < deadline:
+    while (
+        "sleep"
+        not in (group_commands(pane := Tmux(tmux_server.socket).resolve_target(shell)) or [])
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.02)
     assert group_commands(pane) == ["bash", "sleep"]
     assert refusal(pane) == f"{shell} runs bash (a shell), not an agent"
@@ -330,10 +333,11 @@ def test_an_answer_from_a_shell_left_behind_is_no_agents_answer(
     # The program in front takes the test message and exits; the shell it leaves answers.
     script = "python3 -c 'input(); print(\"bye\")'; PS1='$ ' exec bash --norc --noprofile -i"
     target = tmux_server.new_window("main", "leaving", ["bash", "-c", script])
-    deadline = time.monotonic() + 5
-    while refusal(Tmux(tmux_server.socket).resolve_target(target)) is not None:
+    deadline = time.monotonic() + 10
+    while "python3" not in (group_commands(Tmux(tmux_server.socket).resolve_target(target)) or []):
         assert time.monotonic() < deadline, "python never came to the front"
         time.sleep(0.05)
+    assert refusal(Tmux(tmux_server.socket).resolve_target(target)) is None
     monitor = supervisor(isolated_home, tmux_server, SystemClock(environ={}))
     with monitor.store.transaction() as state:
         record = state.agent(target)
@@ -350,3 +354,22 @@ def test_an_answer_from_a_shell_left_behind_is_no_agents_answer(
         f"{target} runs bash (a shell), not an agent: the program that took the test message "
         "has left"
     )
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        ("tmux", "main:3 runs tmux (a terminal multiplexer), not an agent"),
+        ("screen", "main:3 runs screen (a terminal multiplexer), not an agent"),
+        ("", "main:3 shows no program yet"),
+        ("node", None),
+        ("2.1.96", None),
+    ],
+)
+def test_a_pane_whose_program_has_not_started_yet_takes_nothing(
+    command: str, said: str | None
+) -> None:
+    # Between tmux forking a new pane's process and that process starting the program, the
+    # pane's command is tmux itself; a nested tmux or screen client is no agent either.
+    pane = PaneInfo("%3", "main", 3, "new", 0, command, -1, False, False, 80, 24, True)
+    assert refusal(pane) == said

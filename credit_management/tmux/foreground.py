@@ -25,6 +25,9 @@ SHELLS = frozenset(
 EDITORS = frozenset({"vi", "vim", "nvim", "view", "vimdiff", "nano", "pico", "emacs", "micro",
                      "joe", "mg", "ed", "kak", "helix", "hx"})  # fmt: skip
 PAGERS = frozenset({"less", "more", "most", "man", "pg", "w3m", "lynx"})
+# A nested multiplexer client; also what a pane shows for the instant between tmux forking its
+# process and that process starting the pane's program.
+MULTIPLEXERS = frozenset({"tmux", "screen"})
 PROC = Path("/proc")
 
 
@@ -34,14 +37,19 @@ def _name(command: str) -> str:
 
 
 def what_is(command: str) -> str | None:
-    """ "a shell", "an editor" or "a pager" for such a program, else None."""
+    """ "a shell", "an editor", "a pager" or "a terminal multiplexer" for such a program (or
+    "nothing yet" when no command is named), else None."""
     name = _name(command)
+    if not name:
+        return "nothing yet"
     if name in SHELLS:
         return "a shell"
     if name in EDITORS:
         return "an editor"
     if name in PAGERS:
         return "a pager"
+    if name in MULTIPLEXERS:
+        return "a terminal multiplexer"
     return None
 
 
@@ -130,6 +138,8 @@ def refusal(pane: PaneInfo, proc: Path = PROC) -> str | None:
     kind = what_is(pane.current_command)
     if kind is None:
         return None
+    if kind == "nothing yet":
+        return f"{pane.target} shows no program yet"
     if kind == "a shell":
         leader = foreground_group(pane, proc)
         members = group_commands(pane, proc)
