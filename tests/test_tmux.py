@@ -305,27 +305,50 @@ def test_vanished_pane_in_the_middle(
     captured = tm.capture_panes(ids)
     assert list(captured) == [ids[0], ids[1], ids[3], ids[4]]
     assert captured[ids[3]] == "text-3"
+    assert counter.count == 1  # the script runs on past the pane that is gone
+
+    # A tmux that takes no script gets chains: tmux stops one at the first failing command.
+    tm.scripts = False
+    counter.count = 0
+    assert tm.capture_panes(ids) == captured
     assert counter.count == 3  # the chain that stopped, one listing, the retry
+    tm.scripts = True
 
     with pytest.raises(TargetError, match="no such pane"):
         tm.capture_pane(ids[2])
     assert tm.capture_panes([ids[2], "%9999"]) == {}
 
 
-def test_capture_many_panes_splits_under_command_limit(
+def test_capture_many_panes_in_one_process_and_in_chains_under_the_command_limit(
     tmux_server: TmuxTestServer, tm: Tmux, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # tmux refuses a command line over 16 KiB; 300 panes cannot go in one chain.
-    chain: list[str] = []
-    for _ in range(300):
-        chain += ["new-window", "-d", "-t", "main:", "sleep", "60", ";"]
-    tmux_server.cmd(*chain[:-1])
+    for first in range(0, 300, 60):  # set-up chains stay under the limit too
+        chain: list[str] = []
+        for n in range(first, first + 60):
+            chain += [
+                "new-window",
+                "-d",
+                "-t",
+                "main:",
+                "sh",
+                "-c",
+                f"echo pane-{n}; exec sleep 60",
+            ]
+            chain += [";"]
+        tmux_server.cmd(*chain[:-1])
     ids = [p.pane_id for p in tm.list_panes()]
     assert len(ids) == 301
+    wait_until(lambda: "pane-299" in tm.capture_panes(ids).get(ids[-1], ""))
     counter = ProcessCounter(monkeypatch)
     captured = tm.capture_panes(ids)
     assert set(captured) == set(ids)
+    assert counter.count == 1  # one script, however many panes
+    # tmux refuses a command line over 16 KiB: without scripts, 300 panes take two chains.
+    tm.scripts = False
+    counter.count = 0
+    assert tm.capture_panes(ids) == captured
     assert counter.count == 2
+    assert {captured[pane_id] for pane_id in ids[1:]} == {f"pane-{n}" for n in range(300)}
 
 
 def test_wrapped_line_is_joined(tmux_server: TmuxTestServer, tm: Tmux) -> None:

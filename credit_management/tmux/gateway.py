@@ -29,6 +29,7 @@ DEFAULT_HISTORY = 200  # lines of history captured above the screen unless told 
 Lines = int | Mapping[str, int]  # one history length for all panes, or one per pane id
 
 _PANE_ID = re.compile(r"%\d+")
+_GONE = re.compile(r"can't find pane:? (%\d+)")  # a capture's pane closed meanwhile
 _FIELDS = (
     "pane_id",
     "session_name",
@@ -137,6 +138,8 @@ class Tmux:
         self.socket: str | None = socket or None
         self.timeout = timeout
         self.calls = 0
+        # Whether captures go as one script on tmux's stdin (off once a tmux refuses that).
+        self.scripts = True
 
     # -- the one place a tmux process is started ------------------------------------------
 
@@ -152,13 +155,25 @@ class Tmux:
         return args
 
     def _run(
-        self, args: Sequence[str], *, check: bool = True, timeout: float | None = None
+        self,
+        args: Sequence[str],
+        *,
+        check: bool = True,
+        timeout: float | None = None,
+        stdin: bytes | None = None,
     ) -> subprocess.CompletedProcess[bytes]:
         argv = [*self._server_args(), *args]
         limit = self.timeout if timeout is None else timeout
         self.calls += 1
         try:
-            done = subprocess.run(argv, capture_output=True, timeout=limit, check=False)
+            done = subprocess.run(
+                argv,
+                input=stdin,
+                capture_output=True,
+                timeout=limit,
+                check=False,
+                stdin=None if stdin is not None else subprocess.DEVNULL,
+            )
         except FileNotFoundError as exc:
             raise TmuxError("tmux is not installed") from exc
         except subprocess.TimeoutExpired as exc:
@@ -263,11 +278,13 @@ class Tmux:
         name): 0 is the screen alone.
 
         Wrapped lines are joined (-J) and trailing blank lines dropped; no escape sequences.
-        A pane that no longer exists is absent from the result. tmux stops a command chain at
-        the first failing command, so when a pane has vanished the live remainder is captured
-        again in a second process (a third only if another pane vanished meanwhile). tmux
-        refuses a command over 16 KiB, which holds about 250 panes; more panes take one more
-        process for each such batch.
+        A pane that no longer exists is absent from the result.
+
+        The captures go to tmux as one script on its standard input (`source-file -`): one
+        process for any number of panes, and a pane that vanished costs only its own capture.
+        A tmux that does not take a script there gets command chains instead, each under its
+        16 KiB command limit (about 250 panes); tmux stops a chain at the first failing command,
+        so a vanished pane costs a listing and a second chain for the live remainder.
         """
         for pane_id in pane_ids:
             if not _PANE_ID.fullmatch(pane_id):
@@ -275,10 +292,44 @@ class Tmux:
         counts = lines.values() if isinstance(lines, Mapping) else (lines,)
         if any(count < 0 for count in counts):
             raise ValueError("lines must be >= 0")
+        unique = list(dict.fromkeys(pane_ids))
+        if not unique:
+            return {}
+        if self.scripts:
+            captured = self._capture_script(unique, lines)
+            if captured is not None:
+                return captured
+            self.scripts = False  # this tmux takes no script on stdin: chains from now on
         result: dict[str, str] = {}
-        for batch in _batches(list(dict.fromkeys(pane_ids)), lines):
+        for batch in _batches(unique, lines):
             result.update(self._capture_batch(batch, lines))
         return result
+
+    def _capture_script(self, pane_ids: list[str], lines: Lines) -> dict[str, str] | None:
+        """Every capture in one `source-file -` process; None when tmux did not run the script
+        through (an older tmux, or an error this cannot place), so chains must do it."""
+        token = os.urandom(6).hex()
+        rows: list[str] = []
+        for pane_id in pane_ids:
+            rows.append(f"display -p '{_marker(token, pane_id)}'")
+            rows.append(f"capturep -pJS -{_count(lines, pane_id)} -t {pane_id}")
+        rows.append(f"display -p '{token} end'")
+        script = ("\n".join(rows) + "\n").encode()
+        limit = max(self.timeout, 0.05 * len(pane_ids))
+        done = self._run(["source-file", "-"], check=False, timeout=limit, stdin=script)
+        errors = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        gone = {m.group(1) for line in errors if (m := _GONE.fullmatch(line.strip()))}
+        if len(gone) != len(errors):
+            return None
+        spans = _spans(done.stdout, [*(_marker(token, p) for p in pane_ids), f"{token} end"])
+        if len(spans) != len(pane_ids) + 1:
+            return None
+        out = b"\n" + done.stdout
+        return {
+            pane_id: _strip_capture(out[spans[i][1] : spans[i + 1][0] + 1])
+            for i, pane_id in enumerate(pane_ids)
+            if pane_id not in gone
+        }
 
     def capture_pane(self, pane_id: str, lines: int = 200) -> str:
         """One pane's capture; TargetError when the pane does not exist."""
@@ -320,16 +371,7 @@ class Tmux:
         done = self._run(args, check=False, timeout=max(self.timeout, 0.05 * len(pane_ids)))
         out = b"\n" + done.stdout
         markers = [*(_marker(token, p) for p in pane_ids), f"{token} end"]
-        spans: list[tuple[int, int]] = []
-        cursor = 0
-        for marker in markers:
-            needle = b"\n" + marker.encode() + b"\n"
-            at = out.find(needle, cursor)
-            if at < 0:
-                break
-            spans.append((at, at + len(needle)))
-            # The newline that ends this marker may begin the next one (empty capture).
-            cursor = at + len(needle) - 1
+        spans = _spans(done.stdout, markers)
         captured: dict[str, str] = {}
         # A capture is complete only when the next marker was printed after it.
         for i in range(len(spans) - 1):
@@ -539,6 +581,23 @@ def _marker(token: str, pane_id: str) -> str:
     # display-message runs its text through strftime, so "%12" would not survive: the marker
     # carries the pane number without the "%".
     return f"{token} pane{pane_id[1:]}"
+
+
+def _spans(stdout: bytes, markers: Sequence[str]) -> list[tuple[int, int]]:
+    """Where each marker line stands in `stdout` (offsets in "\\n" + stdout), in order, up to the
+    first one missing."""
+    out = b"\n" + stdout
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for marker in markers:
+        needle = b"\n" + marker.encode() + b"\n"
+        at = out.find(needle, cursor)
+        if at < 0:
+            break
+        spans.append((at, at + len(needle)))
+        # The newline that ends this marker may begin the next one (empty capture).
+        cursor = at + len(needle) - 1
+    return spans
 
 
 def _capture_args(token: str, pane_id: str, lines: int) -> list[str]:
