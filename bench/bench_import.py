@@ -2,10 +2,11 @@
 
 Each round is a new interpreter (`python -X importtime -c "import credit_management.cli.fast,
 credit_management.cli.once"`, what `credit-monitor run` loads without click), as cron starts
-one, with the garbage collector on (`run` itself turns it off, so it pays less): the figure is the sum of the top-level imports after the interpreter's own
-start-up (`site`), in milliseconds; the median of the rounds is printed with the slowest
-modules of the median round (self time) and any module the run path must not pull in (the web
-server, other commands, the simulator, rich, dateutil, pytz).
+one, with the garbage collector on (`run` itself turns it off, so it pays less): the figure is
+the sum of the top-level imports after the interpreter's own start-up (`site`), in ms. The
+median of the rounds is printed with the slowest modules of the median round (self time) and
+any module the run path must not pull in (the web server, other commands, the simulator,
+rich, dateutil, pytz).
 
 Usage: python bench/bench_import.py [--rounds 15] [--top 12] [--target 60]
 """

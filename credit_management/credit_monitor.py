@@ -1,9 +1,9 @@
 """The monitor: one sweep over every agent pane, and the watch loop that repeats it.
 
-A sweep lists the panes (one tmux call), captures them all (one tmux process), classifies only
-what is new since each agent's last resume and only screens that changed since the last sweep
-(`monitor.look`), takes a second look before acting on a stop, asks
-`policy` what that means, and applies the answer: the state file, the event log, hooks, the
+A sweep lists the panes and captures them all (one tmux process once the panes are known),
+classifies only what is new since each agent's last resume and only screens that changed since
+the last sweep (`monitor.look`), takes a second look before acting on a stop, asks `policy`
+what that means, and applies the answer: the state file, the event log, hooks, the
 orchestrator, verified resumes and held messages; it nudges agents stalled on a transient error
 (`lifecycle.nudge`) and records that it ran (`store.liveness`). The watch loop sleeps until the
 next due instant (`lifecycle.due`) or a wake-up from another process (`store.wakeup`), and
@@ -134,13 +134,15 @@ class Supervisor(Watching, Resuming, Telling, Delivering):
     def _sweep(self) -> SweepReport:
         report = SweepReport()
         now = self.clock.now()
-        listed = self.tmux.list_panes()
+        # The panes, and the captures of those the last sweep captured, in one tmux process.
+        cache = ScreenCache(self.paths)
+        listed, captured = self.tmux.list_and_capture(cache.captured)
         panes = self.discover(listed)
         # Windows that exist but are not watched (config `watch`/`ignore`, our own window) are
         # left alone: a record for one of them is neither missing nor acted on.
         unwatched = {pane.target for pane in listed} - set(panes)
         known_raw, known = self.store.load_known()  # the sweep's one read of the state file
-        sight = self._look(panes, known, now)
+        sight = self._look(panes, known, now, cache, captured)
         texts = sight.texts
         signals = self._second_look(panes, known, sight.signals)
         readings = self._readings(panes.values(), now)
@@ -219,19 +221,25 @@ class Supervisor(Watching, Resuming, Telling, Delivering):
             if after is not None and after.status is Status.EXHAUSTED and before is Status.ACTIVE:
                 report.changes.append(f"{target}: active -> exhausted (refused a held message)")
 
-    def _look(self, panes: dict[str, PaneInfo], known: State, now: datetime) -> Look:
-        """Every pane captured in one tmux process, and what the running agents' screens show
-        (`monitor.look`: an unchanged quiet screen is not parsed again). Exhausted, paused and
-        resuming agents are not read: an old banner re-read after its reset would resolve to
-        tomorrow, and the policy ignores their panes anyway."""
+    def _look(
+        self,
+        panes: dict[str, PaneInfo],
+        known: State,
+        now: datetime,
+        cache: ScreenCache,
+        captured: dict[str, str],
+    ) -> Look:
+        """Every pane captured (most with the listing, `captured`), and what the running agents'
+        screens show (`monitor.look`: an unchanged quiet screen is not parsed again). Exhausted,
+        paused and resuming agents are not read: an old banner re-read after its reset would
+        resolve to tomorrow, and the policy ignores their panes anyway."""
         unread = (Status.EXHAUSTED, Status.PAUSED, Status.RESUMING)
         marks = {
             target: record.resume_mark
             for target in panes
             if (record := known.agents.get(target) or AgentRecord()).status not in unread
         }
-        cache = ScreenCache(self.paths)
-        seen = look(self.tmux, panes, marks, cache, now, self.host_tz)
+        seen = look(self.tmux, panes, marks, cache, now, self.host_tz, captured)
         cache.save()
         return seen
 

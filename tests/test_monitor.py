@@ -653,7 +653,15 @@ def test_one_sweep_over_many_panes_is_one_capture_process(
 
     tmux.calls = 0
     supervisor.sweep()
-    assert tmux.calls == 2  # nothing new to confirm: list-panes and one capture
+    # Nothing new to confirm, and the panes are the last sweep's: the listing and every
+    # capture are one tmux process.
+    assert tmux.calls == 1
+
+    tmux_server.cmd("resize-window", "-t", windows[0], "-y", "30")  # a taller pane
+    start_program(tmux_server, "new", "printf 'a new window\\n'; exec sleep 600")  # a new one
+    tmux.calls = 0
+    assert supervisor.sweep().agents == 14
+    assert tmux.calls == 2  # the listing with the known panes, then the two that changed
 
 
 def test_a_forced_resume_ignores_the_old_banner_but_not_a_new_one(

@@ -350,6 +350,15 @@ def test_capture_many_panes_in_one_process_and_in_chains_under_the_command_limit
     assert counter.count == 2
     assert {captured[pane_id] for pane_id in ids[1:]} == {f"pane-{n}" for n in range(300)}
 
+    # What a sweep does once it knows its panes: the listing and every capture, one process.
+    tm.scripts = True
+    counter.count = 0
+    tmux_server.cmd("kill-pane", "-t", ids[7])
+    listing, together = tm.list_and_capture({pane_id: 200 for pane_id in ids})
+    assert counter.count == 1
+    assert [p.pane_id for p in listing] == ids[:7] + ids[8:]
+    assert together == {pane_id: captured[pane_id] for pane_id in ids if pane_id != ids[7]}
+
 
 def test_wrapped_line_is_joined(tmux_server: TmuxTestServer, tm: Tmux) -> None:
     long_line = "".join(f"{n:03d}-" for n in range(40))  # 160 characters

@@ -42,11 +42,22 @@ def look(
     cache: ScreenCache,
     now: datetime,
     host_tz: tzinfo,
+    captured: Mapping[str, str] | None = None,
 ) -> Look:
     """Capture every pane of `panes` (by target); read those in `marks` (target -> the agent's
-    resume mark): stopped agents are captured but never read."""
-    lines = {p.pane_id: max(CAPTURE_HISTORY, CAPTURE_ROWS - p.height) for p in panes.values()}
-    texts = tmux.capture_panes(list(lines), lines=lines)
+    resume mark): stopped agents are captured but never read. `captured` holds captures taken
+    with the listing (`Tmux.list_and_capture`, the lines `cache.captured` asked for): only the
+    panes it lacks, or whose height changed since, are captured here."""
+    lines = {p.pane_id: history_lines(p) for p in panes.values()}
+    cache.capturing = lines
+    texts = {
+        pane_id: text
+        for pane_id, text in (captured or {}).items()
+        if pane_id in lines and cache.captured.get(pane_id) == lines[pane_id]
+    }
+    missing = [pane_id for pane_id in lines if pane_id not in texts]
+    if missing:
+        texts.update(tmux.capture_panes(missing, lines=lines))
     keys: dict[str, str] = {}
     hot: dict[str, bool] = {}
     for target, mark in marks.items():
@@ -73,6 +84,11 @@ def look(
         quiet = None if hot[target] else signal == _QUIET
         cache.keep(pane_id, Reading(key, hot[target], quiet))
     return result
+
+
+def history_lines(pane: PaneInfo) -> int:
+    """How much history a sweep captures above a pane's screen."""
+    return max(CAPTURE_HISTORY, CAPTURE_ROWS - pane.height)
 
 
 def read_signal(text: str, mark: str | None, now: datetime, host_tz: tzinfo) -> Signal:

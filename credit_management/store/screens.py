@@ -5,8 +5,9 @@ An entry is a pane's digest (the capture and the agent's resume mark) with what 
 gave: whether its first rows could be part of a banner, and whether it read as nothing at all.
 Only those two answers are kept, because they depend on the text alone, never on the time.
 The record names the detector it was read with (its files' sizes and times), so a new
-detector starts afresh. It is a cache: unreadable means empty, and it is written only when an
-entry changed.
+detector starts afresh. It also keeps which panes the sweep captured and with how many lines
+of history, so the next sweep can list and capture them in one tmux process. It is a cache:
+unreadable means empty, and it is written only when something in it changed.
 """
 
 from __future__ import annotations
@@ -65,20 +66,31 @@ class ScreenCache:
     def __init__(self, paths: Paths) -> None:
         self.path = paths.data_dir / FILE_NAME
         self.key = detector_key()
-        self.before: dict[str, Reading] = self._load()
+        self.before: dict[str, Reading] = {}
         self.now: dict[str, Reading] = {}
+        # pane id -> lines of history: what the last sweep captured, and what this one did.
+        self.captured: dict[str, int] = {}
+        self.capturing: dict[str, int] = {}
+        self._load()
 
-    def _load(self) -> dict[str, Reading]:
+    def _load(self) -> None:
         try:
             data = json.loads(self.path.read_bytes())
-            if data.get("version") != VERSION or data.get("detector") != self.key:
-                return {}
-            return {
+            if data.get("version") != VERSION:
+                return
+            self.captured = {
+                str(pane): int(lines)
+                for pane, lines in data.get("captured", {}).items()
+                if isinstance(lines, int) and lines >= 0
+            }
+            if data.get("detector") != self.key:
+                return
+            self.before = {
                 str(pane): Reading(str(entry[0]), bool(entry[1]), _flag(entry[2]))
                 for pane, entry in data["panes"].items()
             }
         except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
-            return {}
+            self.before, self.captured = {}, {}
 
     def known(self, pane_id: str, key: str) -> Reading | None:
         """The last sweep's reading of this pane if it showed exactly this."""
@@ -90,12 +102,13 @@ class ScreenCache:
 
     def save(self) -> None:
         """Write the readings of this sweep's panes if any differs; never raises."""
-        if self.now == self.before:
+        if self.now == self.before and self.capturing == self.captured:
             return
         data = {
             "version": VERSION,
             "detector": self.key,
             "panes": {p: [r.digest, r.hot, r.quiet] for p, r in sorted(self.now.items())},
+            "captured": dict(sorted(self.capturing.items())),
         }
         folder = self.path.parent
         temp = folder / f".{FILE_NAME}.{os.getpid()}.{threading.get_ident()}.tmp"

@@ -219,19 +219,32 @@ class Tmux:
 
     def list_panes(self) -> list[PaneInfo]:
         """Every pane of every session, in one tmux call."""
-        # Window names may hold tabs, newlines and \x1f, so records and fields are framed by
-        # tokens no pane name will contain.
         token = os.urandom(16).hex()
-        start, sep = f"<{token}>", f"|{token}|"
-        fmt = start + sep.join("#{" + name + "}" for name in _FIELDS)
-        out = self._run(["list-panes", "-a", "-F", fmt]).stdout.decode("utf-8", "replace")
-        panes: list[PaneInfo] = []
-        for record in out.split(start)[1:]:
-            fields = record.removesuffix("\n").split(sep)
-            if len(fields) != len(_FIELDS):
-                raise TmuxError(f"tmux list-panes gave an unreadable line: {record!r}")
-            panes.append(_pane_from_fields(fields))
-        return panes
+        out = self._run(["list-panes", "-a", "-F", _listing_format(token)]).stdout
+        return _listing(out.decode("utf-8", "replace"), token)
+
+    def list_and_capture(
+        self, expected: Mapping[str, int]
+    ) -> tuple[list[PaneInfo], dict[str, str]]:
+        """Every pane of every session, and the captures of the `expected` panes (pane id ->
+        lines of history) that still exist, all in one tmux process: a sweep that knows its
+        panes from the last one is a single process. Without scripts (or with nothing
+        expected) it is the listing alone, and the caller captures."""
+        if not expected or not self.scripts:
+            return self.list_panes(), {}
+        for pane_id in expected:
+            if not _PANE_ID.fullmatch(pane_id):
+                raise TargetError(f"not a pane id: '{pane_id}'")
+        token = os.urandom(16).hex()
+        head = f"list-panes -a -F '{_listing_format(token)}'"
+        done = self._script(token, list(expected), expected, first=head)
+        if done is None:
+            return self.list_panes(), {}
+        out, spans, gone = done
+        listing = _listing(out[: spans[0][0]].decode("utf-8", "replace"), token)
+        live = {pane.pane_id for pane in listing}
+        captured = _captures(out, spans, list(expected), gone)
+        return listing, {p: text for p, text in captured.items() if p in live}
 
     def pane(self, pane_id: str) -> PaneInfo | None:
         """The live pane with this id, or None."""
@@ -309,7 +322,19 @@ class Tmux:
         """Every capture in one `source-file -` process; None when tmux did not run the script
         through (an older tmux, or an error this cannot place), so chains must do it."""
         token = os.urandom(6).hex()
-        rows: list[str] = []
+        done = self._script(token, pane_ids, lines)
+        if done is None:
+            return None
+        out, spans, gone = done
+        return _captures(out, spans, pane_ids, gone)
+
+    def _script(
+        self, token: str, pane_ids: list[str], lines: Lines, first: str | None = None
+    ) -> tuple[bytes, list[tuple[int, int]], set[str]] | None:
+        """Run `first` (if any), then a marker and a capture for each pane, as one script on
+        tmux's stdin. Returns the output ("\\n" + stdout), where each marker stands, and the
+        panes that were gone; None when tmux did not run the script through."""
+        rows = [first] if first else []
         for pane_id in pane_ids:
             rows.append(f"display -p '{_marker(token, pane_id)}'")
             rows.append(f"capturep -pJS -{_count(lines, pane_id)} -t {pane_id}")
@@ -324,12 +349,7 @@ class Tmux:
         spans = _spans(done.stdout, [*(_marker(token, p) for p in pane_ids), f"{token} end"])
         if len(spans) != len(pane_ids) + 1:
             return None
-        out = b"\n" + done.stdout
-        return {
-            pane_id: _strip_capture(out[spans[i][1] : spans[i + 1][0] + 1])
-            for i, pane_id in enumerate(pane_ids)
-            if pane_id not in gone
-        }
+        return b"\n" + done.stdout, spans, gone
 
     def capture_pane(self, pane_id: str, lines: int = 200) -> str:
         """One pane's capture; TargetError when the pane does not exist."""
@@ -581,6 +601,33 @@ def _marker(token: str, pane_id: str) -> str:
     # display-message runs its text through strftime, so "%12" would not survive: the marker
     # carries the pane number without the "%".
     return f"{token} pane{pane_id[1:]}"
+
+
+def _listing_format(token: str) -> str:
+    """list-panes' format: window names may hold tabs, newlines and \\x1f, so records and
+    fields are framed by tokens no pane name will contain."""
+    return f"<{token}>" + f"|{token}|".join("#{" + name + "}" for name in _FIELDS)
+
+
+def _listing(out: str, token: str) -> list[PaneInfo]:
+    panes: list[PaneInfo] = []
+    for record in out.split(f"<{token}>")[1:]:
+        fields = record.removesuffix("\n").split(f"|{token}|")
+        if len(fields) != len(_FIELDS):
+            raise TmuxError(f"tmux list-panes gave an unreadable line: {record!r}")
+        panes.append(_pane_from_fields(fields))
+    return panes
+
+
+def _captures(
+    out: bytes, spans: list[tuple[int, int]], pane_ids: list[str], gone: set[str]
+) -> dict[str, str]:
+    """The capture between each pane's marker and the next, for the panes not gone."""
+    return {
+        pane_id: _strip_capture(out[spans[i][1] : spans[i + 1][0] + 1])
+        for i, pane_id in enumerate(pane_ids)
+        if pane_id not in gone
+    }
 
 
 def _spans(stdout: bytes, markers: Sequence[str]) -> list[tuple[int, int]]:
