@@ -58,12 +58,21 @@ class TmuxTestServer:
         return subprocess.CompletedProcess(["tmux", *args], returncode, stdout, stderr)
 
     def new_window(self, session: str, name: str, command: list[str] | None = None) -> str:
-        """Create a window running `command` (default: a shell); returns `session:index`."""
+        """Create a window running `command` (default: a shell); returns `session:index` once
+        the program has started (for an instant after the fork the pane shows tmux itself,
+        and nothing is typed into a tmux)."""
         args = ["new-window", "-d", "-P", "-F", "#{session_name}:#{window_index}"]
         args += ["-t", f"{session}:", "-n", name]
         if command:
             args += command
-        return self.cmd(*args).stdout.strip()
+        target = self.cmd(*args).stdout.strip()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            shown = self.cmd("display", "-p", "-t", target, "#{pane_current_command}", check=False)
+            if shown.returncode != 0 or shown.stdout.strip() not in ("", "tmux"):
+                break
+            time.sleep(0.01)
+        return target
 
     def capture(self, target: str) -> str:
         return self.cmd("capture-pane", "-p", "-J", "-t", target).stdout

@@ -513,13 +513,18 @@ def test_wait_for_change(tmux_server: TmuxTestServer, tm: Tmux, line_reader: str
 def test_own_pane_id(
     tmux_server: TmuxTestServer, tm: Tmux, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Each gateway stands for one process, which never moves between panes: a new one is
+    # made for each environment here.
     socket_path = tmux_server.cmd("display-message", "-p", "#{socket_path}").stdout.strip()
     assert tm.own_pane_id() is None
     monkeypatch.setenv("TMUX", f"{socket_path},123,0")
     monkeypatch.setenv("TMUX_PANE", "%0")
-    assert tm.own_pane_id() == "%0"
+    inside = Tmux(tmux_server.socket)
+    assert inside.own_pane_id() == "%0"
+    calls = inside.calls
+    assert inside.own_pane_id() == "%0" and inside.calls == calls  # asked of tmux once
     monkeypatch.setenv("TMUX", "/tmp/some-other-server,123,0")
-    assert tm.own_pane_id() is None
+    assert Tmux(tmux_server.socket).own_pane_id() is None
 
 
 # -- targets -----------------------------------------------------------------------------------

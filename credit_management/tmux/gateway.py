@@ -140,6 +140,7 @@ class Tmux:
         self.calls = 0
         # Whether captures go as one script on tmux's stdin (off once a tmux refuses that).
         self.scripts = True
+        self._own_pane: tuple[str | None] | None = None  # None: not asked yet
 
     # -- the one place a tmux process is started ------------------------------------------
 
@@ -254,7 +255,13 @@ class Tmux:
         return None
 
     def own_pane_id(self) -> str | None:
-        """$TMUX_PANE when this process runs inside a pane of this server, else None."""
+        """$TMUX_PANE when this process runs inside a pane of this server, else None (asked of
+        tmux once: a process does not move between panes)."""
+        if self._own_pane is None:
+            self._own_pane = (self._find_own_pane(),)
+        return self._own_pane[0]
+
+    def _find_own_pane(self) -> str | None:
         pane_id = os.environ.get("TMUX_PANE")
         tmux_env = os.environ.get("TMUX")
         if not pane_id or not tmux_env or not _PANE_ID.fullmatch(pane_id):
