@@ -18,6 +18,7 @@ from messaging_support import CLI, invoke, run_cli, start_sim, supervisor
 from monitor_support import prompts, records
 
 from credit_management.clock import SystemClock
+from credit_management.credit_monitor import Supervisor
 from credit_management.models import Status
 from credit_management.store.journal import EventLog
 from credit_management.store.paths import Paths
@@ -247,17 +248,26 @@ def test_sends_from_several_processes_at_once_each_arrive_as_their_own_prompt(
     assert len({e["id"] for e in delivered}) == 4
 
 
+def due_for_a_resume(
+    home: Path, server: TmuxTestServer, target: str, clock: SystemClock | None = None
+) -> Supervisor:
+    """A monitor whose state has `target` exhausted with its resume long due."""
+    monitor = supervisor(home, server, clock or SystemClock(environ={}))
+    with monitor.store.transaction() as state:
+        record = state.agent(target)
+        record.status = Status.EXHAUSTED
+        record.scheduled_resume = "2020-01-01T00:00:00+00:00"
+    return monitor
+
+
 def test_no_test_message_goes_into_a_shell(
     tmux_server: TmuxTestServer, isolated_home: Path
 ) -> None:
     shell = tmux_server.new_window("main", "was-agent", ["bash", "--norc", "--noprofile"])
     tmux_server.wait_for_text(shell, "bash-")
     before = tmux_server.capture(shell)
-    monitor = supervisor(isolated_home, tmux_server, SystemClock(environ={}))
-    with monitor.store.transaction() as state:
-        record = state.agent(shell)
-        record.status = Status.EXHAUSTED
-        record.scheduled_resume = "2020-01-01T00:00:00+00:00"  # long due
+    clock = SystemClock(environ={})
+    monitor = due_for_a_resume(isolated_home, tmux_server, shell, clock)
     report = monitor.sweep()
     problem = f"{shell} runs bash (a shell), not an agent"
     assert report.resumed == [] and report.errors == []
@@ -266,12 +276,12 @@ def test_no_test_message_goes_into_a_shell(
     record = state_of(isolated_home).load().agents[shell]
     assert record.status is Status.NEEDS_ATTENTION
     assert record.reason == f"{problem}: nothing typed"
-    told = [e for e in EventLog(Paths(isolated_home, "--home").events_log).read(target=shell)]
+    told = EventLog(Paths(isolated_home, "--home").events_log).read(target=shell)
     assert [e["event"] for e in told].count("agent.needs_attention") == 1
 
     # Told once: the next sweeps, and the slow re-check when it falls due, stay quiet.
     assert monitor.sweep().changes == []
-    monitor.clock.advance(31 * 60)
+    clock.advance(31 * 60)
     again = monitor.sweep()
     assert again.changes == [] and again.errors == []
     assert tmux_server.capture(shell) == before
@@ -338,11 +348,7 @@ def test_an_answer_from_a_shell_left_behind_is_no_agents_answer(
         assert time.monotonic() < deadline, "python never came to the front"
         time.sleep(0.05)
     assert refusal(Tmux(tmux_server.socket).resolve_target(target)) is None
-    monitor = supervisor(isolated_home, tmux_server, SystemClock(environ={}))
-    with monitor.store.transaction() as state:
-        record = state.agent(target)
-        record.status = Status.EXHAUSTED
-        record.scheduled_resume = "2020-01-01T00:00:00+00:00"  # long due
+    monitor = due_for_a_resume(isolated_home, tmux_server, target)
 
     report = monitor.sweep()
 
