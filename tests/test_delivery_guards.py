@@ -352,10 +352,14 @@ def test_an_answer_from_a_shell_left_behind_is_no_agents_answer(
 
     report = monitor.sweep()
 
-    assert report.resumed == []
-    assert "bye" in tmux_server.capture(target)
     record = state_of(isolated_home).load().agents[target]
-    assert record.status is Status.NEEDS_ATTENTION
+    said = [
+        (e["event"], e.get("message"))
+        for e in EventLog(Paths(isolated_home, "--home").events_log).read(target=target)
+    ]
+    assert record.status is Status.NEEDS_ATTENTION, (report, said, tmux_server.capture(target))
+    assert report.resumed == []
+    tmux_server.wait_for_text(target, "bye")
     assert record.reason == (
         f"{target} runs bash (a shell), not an agent: the program that took the test message "
         "has left"
