@@ -386,12 +386,13 @@ def test_hooks_of_one_batch_run_side_by_side(tmp_path: Path, log: EventLog) -> N
 def test_hooks_over_the_bound_wait_for_a_slot_within_their_own_timeout(log: EventLog) -> None:
     arg = unique_sleep()
     batch = HookBatch(log, limit=1)
-    batch.fire("credit.exhausted", payload(), [HookSpec(command=["sleep", arg], timeout=1)], NOW)
+    # The first holds the only slot for 2 s: the second cannot start within its own 1 s.
+    batch.fire("credit.exhausted", payload(), [HookSpec(command=["sleep", arg], timeout=2)], NOW)
     batch.fire("agent.paused", payload(), [HookSpec(command=["sleep", arg], timeout=1)], NOW)
     batch.wait()
     errors = sorted(failure["error"] for failure in failures(log))
     assert errors == [
         "did not start within 1s (1 hooks were running)",
-        "timed out after 1s (killed)",
+        "timed out after 2s (killed)",
     ]
     assert live_pids_running(arg) == []
