@@ -240,6 +240,7 @@ class Tmux:
         head = f"list-panes -a -F '{_listing_format(token)}'"
         done = self._script(token, list(expected), expected, first=head)
         if done is None:
+            self.scripts = False  # this tmux takes no script on stdin: chains from now on
             return self.list_panes(), {}
         out, spans, gone = done
         listing = _listing(out[: spans[0][0]].decode("utf-8", "replace"), token)
