@@ -20,34 +20,15 @@ import tempfile
 import time
 from pathlib import Path
 
-PAYLOAD = {
-    "cwd": "/home/dev/project",
-    "session_id": "00893aaf-19fa-41d2-8238-13269b9b3ca0",
-    "transcript_path": "/home/dev/.claude/projects/-home-dev-project/00893aaf.jsonl",
-    "model": {"id": "claude-opus-5", "display_name": "Opus"},
-    "workspace": {"current_dir": "/home/dev/project", "project_dir": "/home/dev/project"},
-    "version": "2.1.90",
-    "output_style": {"name": "default"},
-    "cost": {
-        "total_cost_usd": 1.37,
-        "total_duration_ms": 45000,
-        "total_api_duration_ms": 2300,
-        "total_lines_added": 156,
-        "total_lines_removed": 23,
-    },
-    "context_window": {
-        "total_input_tokens": 15500,
-        "total_output_tokens": 1200,
-        "context_window_size": 200000,
-        "used_percentage": 8,
-        "remaining_percentage": 92,
-    },
-    "exceeds_200k_tokens": False,
-    "rate_limits": {
-        "five_hour": {"used_percentage": 42, "resets_at": 1738425600},
-        "seven_day": {"used_percentage": 15, "resets_at": 1738857600},
-    },
-}
+from credit_management.sim.publish import statusline_payload
+
+# Claude Code's documented statusLine JSON, five-hour window at 42%.
+PAYLOAD = statusline_payload(
+    "00893aaf-19fa-41d2-8238-13269b9b3ca0",
+    "/home/dev/.claude/projects/-home-dev-project/00893aaf.jsonl",
+    "/home/dev/project",
+    (42, 1738425600, 15, 1738857600),
+)
 
 
 def _time(argv: list[str], data: bytes, env: dict[str, str], runs: int) -> list[float]:

@@ -21,51 +21,27 @@ from monitor_support import BIN, event_names, events, load_state, monitor, wait_
 from credit_management.cli import cli
 from credit_management.clock import SystemClock
 from credit_management.models import Status, parse_iso
+from credit_management.sim.publish import statusline_payload as claude_statusline
 from credit_management.store.paths import Paths
 from credit_management.store.samples import SampleStore, server_key
 from credit_management.store.state import StateStore, run_lock
 
 PROGRAM = str(BIN / "credit-monitor")
+SESSION = "00893aaf-19fa-41d2-8238-13269b9b3ca0"
+TRANSCRIPT = "/home/dev/.claude/projects/-home-dev-project/00893aaf.jsonl"
 
 
 def statusline_payload(five: float, resets_at: int, seven: float = 41.2) -> dict[str, Any]:
     """The statusLine JSON of Claude Code's documentation, with the given windows."""
-    return {
-        "cwd": "/home/dev/project",
-        "session_id": "00893aaf-19fa-41d2-8238-13269b9b3ca0",
-        "transcript_path": "/home/dev/.claude/projects/-home-dev-project/00893aaf.jsonl",
-        "model": {"id": "claude-opus-5", "display_name": "Opus"},
-        "workspace": {"current_dir": "/home/dev/project", "project_dir": "/home/dev/project"},
-        "version": "2.1.90",
-        "output_style": {"name": "default"},
-        "cost": {
-            "total_cost_usd": 1.37,
-            "total_duration_ms": 45000,
-            "total_api_duration_ms": 2300,
-            "total_lines_added": 156,
-            "total_lines_removed": 23,
-        },
-        "context_window": {
-            "total_input_tokens": 15500,
-            "total_output_tokens": 1200,
-            "context_window_size": 200000,
-            "used_percentage": 8,
-            "remaining_percentage": 92,
-            "current_usage": None,
-        },
-        "exceeds_200k_tokens": False,
-        "rate_limits": {
-            "five_hour": {"used_percentage": five, "resets_at": resets_at},
-            "seven_day": {"used_percentage": seven, "resets_at": resets_at + 4 * 86400},
-        },
-    }
+    limits = (five, resets_at, seven, resets_at + 4 * 86400)
+    return claude_statusline(SESSION, TRANSCRIPT, "/home/dev/project", limits)
 
 
 def stop_failure(error: str, message: str) -> dict[str, Any]:
     """A StopFailure hook payload as Claude Code sends it."""
     return {
-        "session_id": "00893aaf-19fa-41d2-8238-13269b9b3ca0",
-        "transcript_path": "/home/dev/.claude/projects/-home-dev-project/00893aaf.jsonl",
+        "session_id": SESSION,
+        "transcript_path": TRANSCRIPT,
         "cwd": "/home/dev/project",
         "hook_event_name": "StopFailure",
         "error": error,

@@ -40,6 +40,51 @@ def _iso_z(moment: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
+def statusline_payload(
+    session_id: str,
+    transcript: str,
+    cwd: str,
+    limits: tuple[float, int, float, int] | None,
+    *,
+    cost: float = 1.37,
+    answered: int = 50,
+) -> dict[str, Any]:
+    """The statusLine JSON as Claude Code documents it. `limits` is (five-hour used %, its reset
+    in epoch seconds, seven-day used %, its reset), or None for a payload before the first
+    answer (no `rate_limits` yet); `answered` scales the token and line counts."""
+    payload: dict[str, Any] = {
+        "session_id": session_id,
+        "transcript_path": transcript,
+        "cwd": cwd,
+        "model": {"id": "claude-opus-5", "display_name": "Opus"},
+        "workspace": {"current_dir": cwd, "project_dir": cwd, "added_dirs": []},
+        "version": CLAUDE_VERSION,
+        "output_style": {"name": "default"},
+        "cost": {
+            "total_cost_usd": cost,
+            "total_duration_ms": 45000,
+            "total_api_duration_ms": 2300,
+            "total_lines_added": 3 * answered,
+            "total_lines_removed": answered,
+        },
+        "context_window": {
+            "total_input_tokens": 1500 * answered,
+            "total_output_tokens": 120 * answered,
+            "context_window_size": 200000,
+            "used_percentage": 1,
+            "remaining_percentage": 99,
+        },
+        "exceeds_200k_tokens": False,
+    }
+    if limits is not None:
+        five, five_reset, seven, seven_reset = limits
+        payload["rate_limits"] = {
+            "five_hour": {"used_percentage": five, "resets_at": five_reset},
+            "seven_day": {"used_percentage": seven, "resets_at": seven_reset},
+        }
+    return payload
+
+
 class Publisher:
     """Nothing to publish (Gemini); the base of the others."""
 
@@ -187,37 +232,15 @@ class ClaudePublisher(Publisher):
             return
         if self.week_reset is None:
             self.week_reset = ceil_minute(now + WEEK)
-        payload: dict[str, Any] = {
-            **self._common(),
-            "model": {"id": "claude-opus-5", "display_name": "Opus"},
-            "workspace": {"current_dir": self.cwd, "project_dir": self.cwd, "added_dirs": []},
-            "version": CLAUDE_VERSION,
-            "output_style": {"name": "default"},
-            "cost": {
-                "total_cost_usd": round(self.cost, 4),
-                "total_duration_ms": 45000,
-                "total_api_duration_ms": 2300,
-                "total_lines_added": 3 * self.answered,
-                "total_lines_removed": self.answered,
-            },
-            "context_window": {
-                "total_input_tokens": 1500 * self.answered,
-                "total_output_tokens": 120 * self.answered,
-                "context_window_size": 200000,
-                "used_percentage": 1,
-                "remaining_percentage": 99,
-            },
-            "exceeds_200k_tokens": False,
-        }
+        limits = None
         if with_limits:
             used = self.used()
-            payload["rate_limits"] = {
-                "five_hour": {"used_percentage": used, "resets_at": _epoch(self.window_reset(now))},
-                "seven_day": {
-                    "used_percentage": round(used / 4, 1),
-                    "resets_at": _epoch(self.week_reset),
-                },
-            }
+            limits = (used, _epoch(self.window_reset(now)), round(used / 4, 1),
+                      _epoch(self.week_reset))  # fmt: skip
+        payload = statusline_payload(
+            self.session_id, str(self.transcript), self.cwd, limits,
+            cost=round(self.cost, 4), answered=self.answered,
+        )  # fmt: skip
         self._run(line["command"], payload)
 
     def _write(self, record: dict[str, Any]) -> None:
