@@ -245,11 +245,6 @@ def wait_for_lift(paths: Paths) -> None:
     wait_for_record(agent_log(paths), "reset")
 
 
-def require_resume_now() -> None:
-    if not hasattr(Supervisor, "resume_now"):
-        pytest.skip("credit_monitor.Supervisor has no resume_now yet")
-
-
 # -- fixtures -------------------------------------------------------------------------------
 
 
@@ -515,7 +510,6 @@ def test_a_real_exhaustion_opens_one_alert_in_the_api(tmux_server: Any, tmp_path
 def test_retry_now_resumes_a_real_agent_whose_limit_has_passed(
     tmux_server: Any, tmp_path: Path
 ) -> None:
-    require_resume_now()
     home = Paths(tmp_path / "real", "test")
     target, settings = exhaust_simulated_agent(tmux_server, home)
     wait_for_lift(home)

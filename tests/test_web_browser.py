@@ -25,7 +25,6 @@ from test_web_api import (
     RESET,
     RecordingSupervisor,
     exhaust_simulated_agent,
-    require_resume_now,
     seed_state,
     serving,
     wait_for_lift,
@@ -314,7 +313,6 @@ def test_a_real_stop_shows_the_dialog(page: Any, tmux_server: Any, tmp_path: Pat
 def test_retry_now_resumes_a_simulated_agent_whose_limit_has_passed(
     page: Any, tmux_server: Any, tmp_path: Path
 ) -> None:
-    require_resume_now()
     home = Paths(tmp_path / "real", "test")
     target, settings = exhaust_simulated_agent(tmux_server, home)
     wait_for_lift(home)
