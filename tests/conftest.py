@@ -67,10 +67,16 @@ class TmuxTestServer:
             args += command
         target = self.cmd(*args).stdout.strip()
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            shown = self.cmd("display", "-p", "-t", target, "#{pane_current_command}", check=False)
-            if shown.returncode != 0 or shown.stdout.strip() not in ("", "tmux"):
+        settled = 0  # two looks in a row at a started program
+        while settled < 2 and time.monotonic() < deadline:
+            shown = self.cmd(
+                "display", "-p", "-t", target, "#{pane_current_command} #{pane_pid}", check=False
+            )
+            if shown.returncode != 0:
                 break
+            command, _, pid = shown.stdout.strip().rpartition(" ")
+            started = command not in ("", "tmux") and _execed(pid)
+            settled = settled + 1 if started else 0
             time.sleep(0.01)
         return target
 
@@ -94,6 +100,14 @@ def _start_server(server: libtmux.Server, home: Path) -> TmuxTestServer:
     started = TmuxTestServer(server=server, home=home)
     started.cmd("new-session", "-d", "-s", "main", "-n", "shell", "-x", "200", "-y", "50")
     return started
+
+
+def _execed(pid: str) -> bool:
+    """Whether the pane's process has left the tmux server's image for its program."""
+    try:
+        return "tmux" not in os.path.basename(os.readlink(f"/proc/{pid}/exe"))
+    except OSError:
+        return True  # gone, or no /proc: nothing more to wait for
 
 
 @pytest.fixture
