@@ -80,6 +80,7 @@ def supervisor(
         # agent needs, so each delivery costs a fraction of a second.
         "answer_watch_seconds": 3,
         "enter_settle_seconds": 0.5,
+        "enter_pause_seconds": 0.1,
         "ignore": ["main:0"],
         **overrides,
     }

@@ -36,6 +36,7 @@ FAST: dict[str, object] = {
     "verify_timeout_seconds": 10,
     "answer_watch_seconds": 3,
     "enter_settle_seconds": 0.5,
+    "enter_pause_seconds": 0.1,
     "ignore": ["main:0"],
 }
 

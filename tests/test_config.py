@@ -67,6 +67,7 @@ def test_every_key_can_come_from_the_file(paths: Paths) -> None:
         confirm_seconds = 1
         answer_watch_seconds = "2s"
         enter_settle_seconds = 0.4
+        enter_pause_seconds = 0.15
         max_resume_attempts = 2
         retry_backoff_minutes = 1
         attention_recheck_minutes = 7
@@ -97,6 +98,7 @@ def test_every_key_can_come_from_the_file(paths: Paths) -> None:
     assert settings.max_resume_attempts == 2 and settings.check_interval_minutes == 0.5
     assert settings.warning_threshold_minutes == 0
     assert settings.answer_watch_seconds == 2 and settings.enter_settle_seconds == 0.4
+    assert settings.enter_pause_seconds == 0.15
     assert settings.usage_warning_percents == (70.0, 90.0)
     assert settings.hooks == (
         HookSpec(

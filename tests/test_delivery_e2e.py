@@ -7,10 +7,12 @@ killed with `kill -9` in the middle of deliveries and started again. Every messa
 the agent exactly once as its own prompt, in order, and none may be typed while the agent shows
 its limit. The resets are a few real seconds, so the clock needs no shifting.
 
-The same story runs at two sizes: `brisk` (7 messages sent one after another, 3 prompts a
-cycle, 1 s resets resumed with no margin, no resume message, so held work fills each cycle) in
-every `make test`, and `soak` (26 messages one every 2-3 s, 10 prompts a cycle, 6 s resets)
-with `pytest -m soak`.
+The story runs at two sizes, both marked `soak` (`make soak`, which CI runs after `make test`):
+`brisk` (7 messages sent one after another, 3 prompts a cycle, 1 s resets resumed with no
+margin, no resume message, so held work fills each cycle; about 12 s) and `soak` (26 messages
+one every 2-3 s, 10 prompts a cycle, 6 s resets; over a minute). Every `make test` runs the
+short form: a real watcher killed twice in the middle of delivering held messages to an agent
+with no limit in the way.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from messaging_support import CLI, start_sim, supervisor
 from monitor_support import records
 
 from credit_management.clock import SystemClock
-from credit_management.models import Status
+from credit_management.models import QueuedMessage, Status
 from credit_management.store.journal import EventLog
 from credit_management.store.paths import Paths
 from credit_management.store.state import StateStore
@@ -111,7 +113,10 @@ def _attempt_under_way(store: StateStore, target: str) -> str | None:
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize(
     "scenario",
-    [pytest.param(BRISK, id="brisk"), pytest.param(SOAK, id="soak", marks=pytest.mark.soak)],
+    [
+        pytest.param(BRISK, id="brisk", marks=pytest.mark.soak),
+        pytest.param(SOAK, id="soak", marks=pytest.mark.soak),
+    ],
 )
 def test_numbered_messages_through_two_limit_cycles_and_kill_9_arrive_once_in_order(
     tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path, scenario: Scenario
@@ -192,6 +197,50 @@ def test_numbered_messages_through_two_limit_cycles_and_kill_9_arrive_once_in_or
     delivered = [e["id"] for e in events if e["event"] == "message.delivered"]
     assert len(delivered) == len(set(delivered)), context
     # The delivery cut short after typing was settled from the pane, not typed again.
+    assert any(e.get("reconciled") for e in events if e["event"] == "message.delivered"), context
+
+
+@pytest.mark.timeout(60)
+def test_a_watcher_killed_twice_mid_delivery_delivers_each_held_message_once_in_order(
+    tmux_server: TmuxTestServer, isolated_home: Path, tmp_path: Path
+) -> None:
+    agent_log = tmp_path / "agent.jsonl"
+    agent = start_sim(tmux_server, "worker", ["--provider", "claude"], agent_log)
+    supervisor(isolated_home, tmux_server, SystemClock(environ={}))
+    store = StateStore(Paths(isolated_home, "--home"))
+    texts = [f"held task {n}" for n in range(1, 4)]
+    with store.transaction() as state:
+        for number, text in enumerate(texts):
+            created = f"2026-12-07T09:00:0{number}+00:00"
+            state.agent(agent).queued.append(QueuedMessage(f"q-held{number}", text, created))
+    watch_log = tmp_path / "watch.log"
+    watcher = _watcher(isolated_home, tmux_server, watch_log)
+    kills: list[str] = []
+    try:
+        deadline = time.monotonic() + 40
+        while _held(store, agent) and time.monotonic() < deadline:
+            # The first kill lands wherever the delivery is; the second once the text is in
+            # the box, where the next watcher must tell from the pane whether Enter was taken.
+            stage = _attempt_under_way(store, agent)
+            wanted = ("typing", "typed") if not kills else ("typed",)
+            if stage in wanted and len(kills) < 2 and _typist_is(watcher, isolated_home):
+                watcher.send_signal(signal.SIGKILL)
+                watcher.wait()
+                kills.append(str(stage))
+                watcher = _watcher(isolated_home, tmux_server, watch_log)
+            time.sleep(0.01)
+    finally:
+        watcher.send_signal(signal.SIGKILL)
+        watcher.wait()
+
+    prompts = [r["prompt"] for r in records(agent_log) if r["event"] == "prompt"]
+    context = f"kills={kills}\nprompts={prompts}\n{watch_log.read_text()}"
+    assert prompts == texts, context  # each once, in order, each its own prompt
+    assert len(kills) == 2, context  # the watcher really died mid-delivery, twice
+    assert store.load().agents[agent].queued == [], context
+    events = EventLog(Paths(isolated_home, "--home").events_log).read(target=agent)
+    delivered = [e["id"] for e in events if e["event"] == "message.delivered"]
+    assert delivered == ["q-held0", "q-held1", "q-held2"], context
     assert any(e.get("reconciled") for e in events if e["event"] == "message.delivered"), context
 
 

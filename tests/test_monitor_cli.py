@@ -159,7 +159,7 @@ def test_two_concurrent_runs_never_double_send(
 def test_a_run_killed_mid_resume_is_finished_by_a_later_run(
     tmux_server: TmuxTestServer, home: Path, tmp_path: Path
 ) -> None:
-    agent, log = stopped(tmux_server, tmp_path, "--think", "1")
+    agent, log = stopped(tmux_server, tmp_path, "--think", "0.3")
     assert run_cli(home, tmux_server, "run").returncode == 0
     wait_for_record(log, "reset")
     offset = offset_past(home, agent)

@@ -56,7 +56,7 @@ def test_quiet_wait_ends_on_a_busy_pane_with_a_frozen_clock(
     pane = tmux_server.cmd("display", "-p", "-t", target, "#{pane_id}").stdout.strip()
 
     started = time.monotonic()
-    text = supervisor._quiet(pane)
+    text = supervisor.courier.quiet(pane)
 
     assert text is not None
     assert time.monotonic() - started < 10

@@ -101,14 +101,22 @@ def web(
             "use --certfile/--keyfile or a reverse proxy with TLS",
             err=True,
         )
-    previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
+
+    # Ctrl-C and `kill` ask the serving loop to stop at its next poll, rather than raising
+    # in the middle of whatever the main thread is doing.
+    def stop(signum: int, frame: FrameType | None) -> None:
+        server.stop_soon()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        click.echo("stopped")
+        pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         server.server_close()
+    click.echo("stopped")
 
 
 def _choose_token(
@@ -157,7 +165,3 @@ def _raise_file_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, 65536), hard))
     except (ImportError, ValueError, OSError):
         pass
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt

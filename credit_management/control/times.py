@@ -10,8 +10,6 @@ from __future__ import annotations
 import warnings
 from datetime import datetime, timedelta, tzinfo
 
-from dateutil import parser as dateutil_parser
-
 from credit_management.detect.resets import localize
 from credit_management.errors import InputError
 
@@ -39,6 +37,8 @@ def parse_user_time(text: str, now: datetime, zone: tzinfo, what: str = "--until
 
 
 def _free_form(raw: str, local_now: datetime, what: str) -> tuple[datetime, bool]:
+    from dateutil import parser as dateutil_parser  # free-form text only: not at every start
+
     # Fields the text leaves out are zero, not now's: "9am" is 09:00, never 09:<now's minute>.
     base = local_now.replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
     other = base + timedelta(days=40)  # a second default tells whether a date was given

@@ -31,7 +31,14 @@ from credit_management.store.locks import typist_lock
 from credit_management.store.state import State, StateStore
 from credit_management.tmux.foreground import refusal
 from credit_management.tmux.gateway import PaneInfo, Tmux
-from credit_management.tmux.typist import SETTLE_SECONDS, InputRow, deliver, shows_typed, submit
+from credit_management.tmux.typist import (
+    PAUSE_SECONDS,
+    SETTLE_SECONDS,
+    InputRow,
+    deliver,
+    shows_typed,
+    submit,
+)
 
 Outcome = Literal["delivered", "requeued", "unconfirmed"]
 LOCK_WAIT_SECONDS = 30.0  # another typist holds a pane for one message, seconds at most
@@ -94,6 +101,7 @@ class Courier:
         lock_wait: float = LOCK_WAIT_SECONDS,
         reaction_seconds: float = REACTION_SECONDS,
         settle_seconds: float = SETTLE_SECONDS,
+        pause_seconds: float = PAUSE_SECONDS,
     ) -> None:
         self.store = store
         self.log = log
@@ -105,6 +113,10 @@ class Courier:
         self.lock_wait = lock_wait
         self.reaction_seconds = reaction_seconds
         self.settle_seconds = settle_seconds
+        self.pause_seconds = pause_seconds
+        # The last capture of a pane whose answer `react` saw stop changing: the next
+        # `quiet` look starts from it rather than watching the pane settle again.
+        self._settled: dict[str, str] = {}
 
     # -- the queue -----------------------------------------------------------------------------
 
@@ -127,6 +139,7 @@ class Courier:
             waiting = len(self._record(target).queued)
             return Drained((), waiting, problem, None, refused=True)
         typed: list[Typed] = []
+        self._settled.pop(pane.pane_id, None)  # only a capture from this drain counts
         while True:
             wait = self.lock_wait if lock_wait is None else lock_wait
             with typist_lock(self.store.paths.data_dir, pane.pane_id, wait) as lock:
@@ -164,7 +177,7 @@ class Courier:
             before: list[str] = []
             delivery = deliver(
                 self.tmux, pane.pane_id, message.text, self.clock,
-                settle=self.settle_seconds, on_before=before.append,
+                settle=self.settle_seconds, pause=self.pause_seconds, on_before=before.append,
             )  # fmt: skip
             if delivery.enter_presses == 0:
                 return Typed(message, "unconfirmed", 0, delivery.detail)
@@ -205,11 +218,13 @@ class Courier:
         seen = look(text, record.resume_mark, self.clock.now(), self.host_tz, record.stall)
         if not seen.ready:
             return Drained((), len(record.queued), seen.reason, seen.until)
-        return self._type(target, pane, message)
+        return self._type(target, pane, message, text if quiet else None)
 
     # -- one message ---------------------------------------------------------------------------
 
-    def _type(self, target: str, pane: PaneInfo, message: QueuedMessage) -> Typed | Drained | None:
+    def _type(
+        self, target: str, pane: PaneInfo, message: QueuedMessage, quiet: str | None = None
+    ) -> Typed | Drained | None:
         before_seen: list[str] = []
 
         def on_before(before: str) -> None:
@@ -233,7 +248,8 @@ class Courier:
         try:
             delivery = deliver(
                 self.tmux, pane.pane_id, message.text, self.clock,
-                settle=self.settle_seconds, on_before=on_before, on_typed=on_typed,
+                settle=self.settle_seconds, pause=self.pause_seconds, on_before=on_before,
+                on_typed=on_typed, quiet=quiet,
             )  # fmt: skip
         except _Dropped:
             return None
@@ -364,7 +380,7 @@ class Courier:
         """The pane once it stopped changing, or as it is after a few seconds of steady
         output (an agent at work, not one refusing); None when it closed."""
         polls = max(1, math.ceil(QUIET_SECONDS / REACTION_POLL_SECONDS))
-        previous = None
+        previous = self._settled.pop(pane_id, None)
         for poll in range(polls + 1):
             text = self._capture(pane_id)
             if text is None or text == previous or poll == polls:
@@ -391,6 +407,7 @@ class Courier:
                 return seen.verdict, signal
             # A reply counts once it has stopped changing (not a spinner mid-answer).
             if seen.verdict == "replied" and seen.after == previous:
+                self._settled[pane_id] = captured
                 return "accepted", signal
             previous = seen.after
             self.clock.sleep(REACTION_POLL_SECONDS)

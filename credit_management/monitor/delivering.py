@@ -47,6 +47,7 @@ class Delivering(SupervisorBase):
             on_stop=self._stopped_by_answer,
             reaction_seconds=self.settings.answer_watch_seconds,
             settle_seconds=self.settings.enter_settle_seconds,
+            pause_seconds=self.settings.enter_pause_seconds,
         )
 
     def _type(self, pane_id: str, text: str) -> Delivery:
@@ -76,8 +77,9 @@ class Delivering(SupervisorBase):
         if problem is not None:
             raise NotAnAgent(f"{problem}: nothing typed")
         return deliver(
-            self.tmux, pane_id, text, self.clock, settle=self.settings.enter_settle_seconds
-        )
+            self.tmux, pane_id, text, self.clock,
+            settle=self.settings.enter_settle_seconds, pause=self.settings.enter_pause_seconds,
+        )  # fmt: skip
 
     def deliver_queued(self, target: str) -> int:
         """Deliver the messages held for an agent that can take them, in order; returns how
@@ -99,10 +101,6 @@ class Delivering(SupervisorBase):
             return
         with self.store.transaction() as state:
             state.agent(target).unreachable = why
-
-    def _quiet(self, pane_id: str) -> str | None:
-        """The pane once it stopped changing (see `Courier.quiet`)."""
-        return self.courier.quiet(pane_id)
 
     def deliver_due(self, report: SweepReport, known: State | None = None) -> None:
         """Move scheduled notes that are due into their agent's queue, then deliver.

@@ -29,7 +29,7 @@ from credit_management.tmux.foreground import refusal
 from credit_management.tmux.gateway import PaneInfo
 
 MAX_PARALLEL_RESUMES = 8
-ANSWER_POLL_SECONDS = 0.5  # between looks at a pane waiting for the test message's answer
+ANSWER_POLL_SECONDS = 0.25  # between looks at a pane waiting for the test message's answer
 
 
 class Resuming(SupervisorBase):

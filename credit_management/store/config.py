@@ -20,6 +20,8 @@ config.toml keys (all optional):
   confirm_seconds             a stop must still show after this long before acting (3)
   answer_watch_seconds        how long the answer to a delivered message is watched for a
                               refusal (6)
+  enter_pause_seconds         pause between typing a message and pressing Enter, plus a
+                              little more for long messages (0.3)
   enter_settle_seconds        wait after Enter before checking the agent took the text; the
                               n-th press waits n times this (1)
   max_resume_attempts         failed resumes before asking a person (5)
@@ -97,6 +99,7 @@ class Settings(Record):
     verify_timeout_seconds: float = 90.0
     confirm_seconds: float = 3.0
     answer_watch_seconds: float = 6.0
+    enter_pause_seconds: float = 0.3
     enter_settle_seconds: float = 1.0
     max_resume_attempts: int = 5
     retry_backoff_minutes: float = 15.0
@@ -325,6 +328,7 @@ _CHECKERS: dict[str, Checker] = {
     "verify_timeout_seconds": duration("s", 1, HOUR),
     "confirm_seconds": duration("s", 0, MINUTE),
     "answer_watch_seconds": duration("s", 0.5, 10 * MINUTE),
+    "enter_pause_seconds": duration("s", 0.05, 10),
     "enter_settle_seconds": duration("s", 0.1, MINUTE),
     "max_resume_attempts": whole(1, 100),
     "retry_backoff_minutes": duration("m", 10, DAY),

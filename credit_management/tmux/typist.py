@@ -21,6 +21,7 @@ from credit_management.tmux.gateway import Tmux, check_message
 
 ENTER_RETRIES = 3  # Enter presses in all, the first included
 SETTLE_SECONDS = 1.0  # wait after the first Enter; the n-th press waits n times this
+PAUSE_SECONDS = 0.3  # between the text and Enter, at least (an agent's paste window)
 QUIET_SECONDS = 1.0  # at most this long waiting for output in flight before typing
 POLL_SECONDS = 0.1
 TAIL_CHARS = 6  # how much of the message's end identifies the row it was typed into
@@ -35,9 +36,10 @@ class Delivery(Record):
     detail: str
 
 
-def enter_pause(text: str) -> float:
-    """Seconds to wait between the text and Enter: longer messages take longer to land."""
-    return min(0.3 + len(text) / 4000.0, 2.0)
+def enter_pause(text: str, least: float = PAUSE_SECONDS) -> float:
+    """Seconds to wait between the text and Enter: `least`, and up to 1.7 s more for longer
+    messages, which take longer to land."""
+    return least + min(len(text) / 4000.0, 1.7)
 
 
 def _squash(text: str) -> str:
@@ -110,6 +112,20 @@ def _settled(
     return last
 
 
+def _typed(tmux: Tmux, pane_id: str, clock: Clock, pause: float, poll: float) -> str | None:
+    """The pane after typing: watched from the first poll, returned once `pause` has passed
+    and two captures in a row agree (or after twice the pause); None when it vanished."""
+    needed = max(1, math.ceil(pause / poll))
+    last: str | None = None
+    for count in range(1, 2 * needed + 1):
+        clock.sleep(poll)
+        again = _capture(tmux, pane_id)
+        if again is None or (count >= needed and again == last):
+            return again
+        last = again
+    return last
+
+
 def _wait_taken(
     tmux: Tmux, pane_id: str, probe: InputRow, clock: Clock, timeout: float, poll: float
 ) -> bool | None:
@@ -139,28 +155,33 @@ def deliver(
     *,
     retries: int = ENTER_RETRIES,
     settle: float = SETTLE_SECONDS,
+    pause: float = PAUSE_SECONDS,
     poll: float = POLL_SECONDS,
     on_before: Callable[[str], None] | None = None,
     on_typed: Callable[[InputRow], None] | None = None,
+    quiet: str | None = None,
 ) -> Delivery:
     """Type `text`, press Enter alone, and confirm the agent took it; retry Enter if not.
 
+    `quiet` is a capture of the pane the caller has just seen stop changing; without it the
+    pane is watched until it does before anything is typed. `pause` is the least wait between
+    the text and Enter (see `enter_pause`).
     Control characters other than newline and tab raise InputError before anything is typed.
     `on_before(capture)` runs just before the text is typed and `on_typed(probe)` just before
     the first Enter, so a caller can record how far it got (and pick up after a crash).
     """
     check_message(text.replace("\r\n", "\n"))
     # Output still being drawn (an answer to the previous message) must not be mistaken for
-    # the typing, so start from a quiet pane.
-    before = _settled(tmux, pane_id, clock, tmux.capture_pane(pane_id), QUIET_SECONDS, poll)
+    # the typing, so start from a quiet pane (the caller's, when it just watched it settle).
+    if quiet is None:
+        quiet = _settled(tmux, pane_id, clock, tmux.capture_pane(pane_id), QUIET_SECONDS, poll)
+    before = quiet
     if before is None:
         return Delivery(False, 0, "the pane closed before anything was typed")
     if on_before is not None:
         on_before(before)
     tmux.send_text(pane_id, text)
-    pause = enter_pause(text)
-    clock.sleep(pause)
-    typed = _settled(tmux, pane_id, clock, _capture(tmux, pane_id), pause, poll)
+    typed = _typed(tmux, pane_id, clock, enter_pause(text, pause), poll)
     if typed is None:
         return Delivery(False, 0, "the pane closed before Enter was pressed")
     probe = InputRow.between(before, typed, text)

@@ -50,6 +50,8 @@ COOKIE_PREFIX = "credit_monitor_token_"
 WORKERS = 8
 IDLE_SECONDS = 10.0
 READ_SECONDS = 10.0
+_WAKE = object()  # the selector key of the wake-up socket
+STOP_SECONDS = 2.0  # how long a stopping server waits for the requests in flight
 # Idle connections held at most; past this the oldest is closed to make room.
 MAX_IDLE_CONNECTIONS = 2048
 # Wrong tokens allowed per client address within the window before 429.
@@ -521,6 +523,8 @@ class DashboardServer(HTTPServer):
             collections.OrderedDict()
         )
         self._stop = threading.Event()
+        self._stopping = False  # set by a signal handler: a plain flag takes no lock
+        self._wake: socket.socket | None = None  # written to by `stop_soon` to end a select
         self._stopped = threading.Event()
         self._stopped.set()
         super().__init__(address, RequestHandler)
@@ -569,6 +573,7 @@ class DashboardServer(HTTPServer):
     def serve_forever(self, poll_interval: float = 0.5) -> None:
         """Accept and dispatch connections until `shutdown`."""
         self._stop.clear()
+        self._stopping = False
         self._stopped.clear()
         workers = [
             threading.Thread(target=self._work, name=f"dashboard worker {n}", daemon=True)
@@ -577,11 +582,16 @@ class DashboardServer(HTTPServer):
         for worker in workers:
             worker.start()
         selector = selectors.DefaultSelector()
+        woken, self._wake = socket.socketpair()
         try:
             self.socket.setblocking(False)
+            self._wake.setblocking(False)
             selector.register(self.socket, selectors.EVENT_READ, None)
-            while not self._stop.is_set():
+            selector.register(woken, selectors.EVENT_READ, _WAKE)
+            while not self._stop.is_set() and not self._stopping:
                 for key, _ in selector.select(min(poll_interval, 1.0)):
+                    if key.data is _WAKE:
+                        continue  # `stop_soon`: the loop's test ends it
                     if key.data is None:
                         self._accept(selector)
                     else:
@@ -593,11 +603,25 @@ class DashboardServer(HTTPServer):
         finally:
             self._close_idle(selector, None)
             selector.close()
+            woken.close()
+            self._wake.close()
             for _ in workers:
                 self._ready.put(None)
+            # A worker still reading a slow request is a daemon thread: it is not waited for
+            # long (one deadline for all of them).
+            deadline = time.monotonic() + STOP_SECONDS
             for worker in workers:
-                worker.join(self.read_seconds + 1)
+                worker.join(max(0.0, deadline - time.monotonic()))
             self._stopped.set()
+
+    def stop_soon(self) -> None:
+        """Make `serve_forever` return at once; safe in a signal handler."""
+        self._stopping = True
+        try:
+            if self._wake is not None:
+                self._wake.send(b"!")
+        except OSError:  # closed or full: the loop's poll interval ends it anyway
+            pass
 
     def shutdown(self) -> None:
         """Stop `serve_forever` (from another thread) and wait until it has returned."""

@@ -248,7 +248,11 @@ class Dashboard(Record):
             problem = refusal(pane)
             if problem is not None:
                 raise NotAnAgent(f"{problem}: nothing typed")
-            result = deliver(tmux, pane.pane_id, text, self._clock)
+            result = deliver(
+                tmux, pane.pane_id, text, self._clock,
+                settle=self.settings.enter_settle_seconds,
+                pause=self.settings.enter_pause_seconds,
+            )  # fmt: skip
         self._log(
             "agent.model_switch",
             target,
