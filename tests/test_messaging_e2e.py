@@ -56,7 +56,7 @@ def test_messages_and_due_notes_wait_through_a_stop_and_arrive_in_order(
     assert f"warning: {worker} is paused (out of usage) until " in note.output
     assert "the note will arrive then, not in 1s" in note.output
     note_id = note.stdout.split()[1]
-    clock.sleep(0.7)  # the note comes due in 0.6 s while the agent is still stopped
+    clock.advance(0.7)  # the note comes due in 0.6 s while the agent is still stopped
     monitor.sweep()
     state = load(isolated_home).load()
     assert state.schedules == []

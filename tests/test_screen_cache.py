@@ -104,7 +104,8 @@ def test_an_unchanged_sweep_does_not_rewrite_the_cache(
     tmux_server: TmuxTestServer, isolated_home: Path
 ) -> None:
     target = quiet_window(tmux_server, "a")
-    looked(tmux_server, isolated_home, {target: None})
+    looked(tmux_server, isolated_home, {target: None})  # first sight: a little history
+    looked(tmux_server, isolated_home, {target: None})  # then only what scrolled since
     path = paths_of(isolated_home).data_dir / FILE_NAME
     before = path.stat().st_mtime_ns, path.stat().st_ino
 

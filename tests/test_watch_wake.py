@@ -62,7 +62,7 @@ def test_a_watcher_on_a_long_interval_resumes_at_the_reset_plus_margin(
     watching: list[tuple[Supervisor, threading.Event, threading.Thread]],
 ) -> None:
     log = tmp_path / "claude.jsonl"
-    args = ["--provider", "claude", "--limit-after", "0", "--reset-in", "2"]
+    args = ["--provider", "claude", "--limit-after", "0", "--reset-in", "1"]
     agent = start_agent(tmux_server, "claude", [*args, "--reset-style", "epoch"], log)
     supervisor = monitor(isolated_home, tmux_server, SystemClock({}))
     start_watch(watching, supervisor)

@@ -43,7 +43,8 @@ from credit_management.tmux.typist import (
 Outcome = Literal["delivered", "requeued", "unconfirmed"]
 LOCK_WAIT_SECONDS = 30.0  # another typist holds a pane for one message, seconds at most
 REACTION_SECONDS = 6.0  # how long the answer to a message is watched for a refusal
-REACTION_POLL_SECONDS = 0.25
+REACTION_POLL_SECONDS = 0.25  # a reply must stay unchanged this long to count
+PENDING_POLL_SECONDS = 0.1  # between looks while nothing has answered yet
 QUIET_SECONDS = 3.0  # the previous answer may take this long to settle before the next message
 ATTEMPT_ROWS = 20  # rows of the pane kept with an attempt (the input box is near the bottom)
 
@@ -393,11 +394,12 @@ class Courier:
         """Watch the answer to a submitted message: ("refused", the stop) when the agent
         answers it with a limit, a refusal menu or a transient error and nothing else;
         ("accepted", what shows) when it replies or keeps working; ("gone", none) when the
-        pane closed. Counted in polls, so a frozen clock cannot make it wait for ever."""
-        polls = max(1, math.ceil(self.reaction_seconds / REACTION_POLL_SECONDS))
+        pane closed. Counted in the waits it makes, so a frozen clock cannot make it wait for
+        ever; it looks often until something answers, then waits for the reply to settle."""
+        waited = 0.0
         previous: str | None = None
         signal = Signal(Kind.NONE)
-        for _ in range(polls):
+        while waited < self.reaction_seconds:
             captured = self._capture(pane_id)
             if captured is None:
                 return "gone", Signal(Kind.NONE)
@@ -410,7 +412,9 @@ class Courier:
                 self._settled[pane_id] = captured
                 return "accepted", signal
             previous = seen.after
-            self.clock.sleep(REACTION_POLL_SECONDS)
+            pause = REACTION_POLL_SECONDS if seen.verdict == "replied" else PENDING_POLL_SECONDS
+            self.clock.sleep(pause)
+            waited += pause
         return "accepted", signal
 
     # -- the default stop handler (the monitor brings its own, with hooks and notes) ------------

@@ -1,8 +1,9 @@
 """One look at the agents' panes for a sweep: every capture in one tmux process, and what each
 screen says, parsed only when it changed since the last sweep.
 
-A capture is the screen and a little history; one whose top rows may belong to a banner is
-taken again with the whole history, so the banner's head is read too. An unchanged screen that
+A capture is the screen and what scrolled off it since the last sweep's capture (tmux's count of
+history lines grew by that much); one whose top rows may belong to a banner is taken again with
+the whole history, so the banner's head is read too. An unchanged screen that
 read as nothing last time reads as nothing now (that answer depends on the text alone), so a
 quiet team costs a digest per pane and no parsing, and the detector is not even imported.
 """
@@ -18,10 +19,13 @@ from credit_management.records import Record
 from credit_management.store.screens import Reading, ScreenCache, digest
 from credit_management.tmux.gateway import PaneInfo, Tmux
 
-# Each sweep captures the screen with this much history above it, and at least CAPTURE_ROWS
-# rows in all; what scrolled further away is no longer current.
+# Each sweep captures the screen and the history lines that scrolled off it since the last
+# capture, at least CAPTURE_ROWS rows in all and at most MAX_HISTORY lines of history; when
+# that cannot be told (a pane not captured before, a full history that drops its oldest lines)
+# CAPTURE_HISTORY lines. What was read at the last capture need not be read again.
 CAPTURE_HISTORY = 20
 CAPTURE_ROWS = 60
+MAX_HISTORY = 1000
 TOP_ROWS = 3
 _QUIET = Signal(Kind.NONE)
 
@@ -48,12 +52,14 @@ def look(
     resume mark): stopped agents are captured but never read. `captured` holds captures taken
     with the listing (`Tmux.list_and_capture`, the lines `cache.captured` asked for): only the
     panes it lacks, or whose height changed since, are captured here."""
-    lines = {p.pane_id: history_lines(p) for p in panes.values()}
+    lines = {p.pane_id: history_lines(p, cache.history.get(p.pane_id)) for p in panes.values()}
     cache.capturing = lines
+    cache.history_now = {p.pane_id: p.history_size for p in panes.values()}
+    # A capture taken with the listing serves when it reaches at least as far back as needed.
     texts = {
         pane_id: text
         for pane_id, text in (captured or {}).items()
-        if pane_id in lines and cache.captured.get(pane_id) == lines[pane_id]
+        if pane_id in lines and cache.captured.get(pane_id, -1) >= lines[pane_id]
     }
     missing = [pane_id for pane_id in lines if pane_id not in texts]
     if missing:
@@ -86,9 +92,17 @@ def look(
     return result
 
 
-def history_lines(pane: PaneInfo) -> int:
-    """How much history a sweep captures above a pane's screen."""
-    return max(CAPTURE_HISTORY, CAPTURE_ROWS - pane.height)
+def history_lines(pane: PaneInfo, before: int | None) -> int:
+    """How much history a sweep captures above a pane's screen: the lines that scrolled off it
+    since the last capture (`before` is the pane's history_size then), bounded as above."""
+    full = pane.history_limit > 0 and pane.history_size >= pane.history_limit
+    if before is None or full:
+        scrolled = CAPTURE_HISTORY
+    elif pane.history_size >= before:
+        scrolled = pane.history_size - before
+    else:  # the history was cleared since: what it holds now is all new
+        scrolled = pane.history_size
+    return min(max(scrolled, CAPTURE_ROWS - pane.height, 0), MAX_HISTORY)
 
 
 def read_signal(text: str, mark: str | None, now: datetime, host_tz: tzinfo) -> Signal:

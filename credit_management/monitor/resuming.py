@@ -8,7 +8,6 @@ side; `_stopped_by_answer` stops an agent that answered a message with a limit.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from datetime import datetime
 
@@ -29,7 +28,10 @@ from credit_management.tmux.foreground import refusal
 from credit_management.tmux.gateway import PaneInfo
 
 MAX_PARALLEL_RESUMES = 8
-ANSWER_POLL_SECONDS = 0.25  # between looks at a pane waiting for the test message's answer
+# Between looks at a pane waiting for the test message's answer: often while nothing shows,
+# then long enough apart that a reply seen twice has stopped changing.
+PENDING_POLL_SECONDS = 0.1
+ANSWER_POLL_SECONDS = 0.25
 
 
 class Resuming(SupervisorBase):
@@ -121,11 +123,12 @@ class Resuming(SupervisorBase):
         """Poll until the text after the test message shows a reply or a limit, or time out."""
         from credit_management.detect.signals import classify, has_reply, text_since
 
-        # Counted in polls, not clock time: a frozen clock (CREDIT_MONITOR_NOW) must not make
-        # a silent agent wait forever.
-        polls = max(1, math.ceil(self.settings.verify_timeout_seconds / ANSWER_POLL_SECONDS))
+        # Counted in the waits made, not clock time: a frozen clock (CREDIT_MONITOR_NOW) must
+        # not make a silent agent wait forever.
+        waited = 0.0
         previous: str | None = None
-        for _ in range(polls):
+        signal = Signal(Kind.NONE)
+        while waited < self.settings.verify_timeout_seconds:
             captured = self.tmux.capture_panes([pane_id])
             if pane_id not in captured:
                 return "gone", Signal(Kind.NONE)
@@ -135,7 +138,8 @@ class Resuming(SupervisorBase):
                 return "limited", signal
             # A reply counts once it has stopped changing (not a spinner mid-answer), and only
             # from an agent: a shell back in front (the agent exited) answers with its errors.
-            if has_reply(after, mark) and after == previous:
+            replied = has_reply(after, mark)
+            if replied and after == previous:
                 pane = self.tmux.pane(pane_id)
                 problem = refusal(pane) if pane is not None else None
                 if problem is not None:
@@ -143,7 +147,9 @@ class Resuming(SupervisorBase):
                     return "not_an_agent", Signal(Kind.NONE, message=left)
                 return "answered", signal
             previous = after
-            self.clock.sleep(ANSWER_POLL_SECONDS)
+            pause = ANSWER_POLL_SECONDS if replied else PENDING_POLL_SECONDS
+            self.clock.sleep(pause)
+            waited += pause
         return "silent", signal
 
     def _finish(

@@ -6,7 +6,9 @@ gave: whether its first rows could be part of a banner, and whether it read as n
 Only those two answers are kept, because they depend on the text alone, never on the time.
 The record names the detector it was read with (its files' sizes and times), so a new
 detector starts afresh. It also keeps which panes the sweep captured and with how many lines
-of history, so the next sweep can list and capture them in one tmux process. It is a cache:
+of history, so the next sweep can list and capture them in one tmux process, and how long each
+pane's history was then, so the next sweep captures what scrolled off the screen since. It is a
+cache:
 unreadable means empty, and it is written only when something in it changed.
 """
 
@@ -71,6 +73,9 @@ class ScreenCache:
         # pane id -> lines of history: what the last sweep captured, and what this one did.
         self.captured: dict[str, int] = {}
         self.capturing: dict[str, int] = {}
+        # pane id -> tmux's history_size: at the last sweep's capture, and at this one's.
+        self.history: dict[str, int] = {}
+        self.history_now: dict[str, int] = {}
         self._load()
 
     def _load(self) -> None:
@@ -78,11 +83,8 @@ class ScreenCache:
             data = json.loads(self.path.read_bytes())
             if data.get("version") != VERSION:
                 return
-            self.captured = {
-                str(pane): int(lines)
-                for pane, lines in data.get("captured", {}).items()
-                if isinstance(lines, int) and lines >= 0
-            }
+            self.captured = _counts(data.get("captured", {}))
+            self.history = _counts(data.get("history", {}))
             if data.get("detector") != self.key:
                 return
             self.before = {
@@ -90,7 +92,7 @@ class ScreenCache:
                 for pane, entry in data["panes"].items()
             }
         except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
-            self.before, self.captured = {}, {}
+            self.before, self.captured, self.history = {}, {}, {}
 
     def known(self, pane_id: str, key: str) -> Reading | None:
         """The last sweep's reading of this pane if it showed exactly this."""
@@ -102,13 +104,18 @@ class ScreenCache:
 
     def save(self) -> None:
         """Write the readings of this sweep's panes if any differs; never raises."""
-        if self.now == self.before and self.capturing == self.captured:
+        if (
+            self.now == self.before
+            and self.capturing == self.captured
+            and self.history_now == self.history
+        ):
             return
         data = {
             "version": VERSION,
             "detector": self.key,
             "panes": {p: [r.digest, r.hot, r.quiet] for p, r in sorted(self.now.items())},
             "captured": dict(sorted(self.capturing.items())),
+            "history": dict(sorted(self.history_now.items())),
         }
         folder = self.path.parent
         temp = folder / f".{FILE_NAME}.{os.getpid()}.{threading.get_ident()}.tmp"
@@ -118,6 +125,17 @@ class ScreenCache:
             os.replace(temp, self.path)
         with contextlib.suppress(OSError):
             temp.unlink(missing_ok=True)
+
+
+def _counts(raw: object) -> dict[str, int]:
+    """A {pane id: count} mapping from the file, without what is not a count."""
+    if not isinstance(raw, dict):
+        raise TypeError("not a mapping")
+    return {
+        str(pane): count
+        for pane, count in raw.items()
+        if isinstance(count, int) and not isinstance(count, bool) and count >= 0
+    }
 
 
 def _flag(value: object) -> bool | None:

@@ -43,6 +43,8 @@ _FIELDS = (
     "pane_width",
     "pane_height",
     "pane_active",
+    "history_size",
+    "history_limit",
 )
 # Newline and tab are what a message is allowed to contain; every other C0 control character,
 # DEL and the C1 range would act as a key press in the agent (Ctrl-C, Escape, ...).
@@ -74,6 +76,8 @@ class PaneInfo(Record):
     width: int
     height: int
     active: bool
+    history_size: int = 0  # lines now in the pane's history (above its screen)
+    history_limit: int = 0  # the most it keeps; a full history drops its oldest lines
 
     @property
     def target(self) -> str:
@@ -533,6 +537,8 @@ def _pane_from_fields(fields: list[str]) -> PaneInfo:
             width=int(values["pane_width"]),
             height=int(values["pane_height"]),
             active=values["pane_active"] == "1",
+            history_size=int(values["history_size"] or 0),
+            history_limit=int(values["history_limit"] or 0),
         )
     except ValueError as exc:
         raise TmuxError(f"tmux list-panes gave an unreadable field: {fields!r}") from exc

@@ -115,7 +115,7 @@ def _settled(
 def _typed(tmux: Tmux, pane_id: str, clock: Clock, pause: float, poll: float) -> str | None:
     """The pane after typing: watched from the first poll, returned once `pause` has passed
     and two captures in a row agree (or after twice the pause); None when it vanished."""
-    needed = max(1, math.ceil(pause / poll))
+    needed = max(1, round(pause / poll))  # polls spanning the pause, to the nearest
     last: str | None = None
     for count in range(1, 2 * needed + 1):
         clock.sleep(poll)
