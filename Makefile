@@ -56,7 +56,7 @@ typecheck: $(TEST_STAMP)
 
 # The tmux tests mostly wait on real processes, so twice as many workers as cores (at most 16)
 # finish sooner; worksteal keeps a worker from idling behind one long test. The two long forms
-# of the messaging end-to-end story (marked soak, 12 s and over a minute, side by side) run in
+# of the messaging end-to-end story (marked soak, 10 s and over a minute, side by side) run in
 # `make soak`, which CI runs after `make test`.
 # The tests start hundreds of Python processes: bytecode is cached (in the ignored __pycache__
 # folders) even where the environment sets PYTHONDONTWRITEBYTECODE, or each one compiles anew.

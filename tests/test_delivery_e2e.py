@@ -9,7 +9,7 @@ its limit. The resets are a few real seconds, so the clock needs no shifting.
 
 The story runs at two sizes, both marked `soak` (`make soak`, which CI runs after `make test`):
 `brisk` (7 messages sent one after another, 3 prompts a cycle, 1 s resets resumed with no
-margin, no resume message, so held work fills each cycle; about 12 s) and `soak` (26 messages
+margin, no resume message, so held work fills each cycle; about 10 s) and `soak` (26 messages
 one every 2-3 s, 10 prompts a cycle, 6 s resets; over a minute). Every `make test` runs the
 short form: a real watcher killed twice in the middle of delivering held messages to an agent
 with no limit in the way.
