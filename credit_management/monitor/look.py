@@ -51,7 +51,8 @@ def look(
     """Capture every pane of `panes` (by target); read those in `marks` (target -> the agent's
     resume mark): stopped agents are captured but never read. `captured` holds captures taken
     with the listing (`Tmux.list_and_capture`, the lines `cache.captured` asked for): only the
-    panes it lacks, or whose height changed since, are captured here."""
+    panes it lacks, or for which it reaches back too little (more scrolled off the screen than
+    the last sweep needed, or the pane got shorter), are captured here."""
     lines = {p.pane_id: history_lines(p, cache.history.get(p.pane_id)) for p in panes.values()}
     cache.capturing = lines
     cache.history_now = {p.pane_id: p.history_size for p in panes.values()}
