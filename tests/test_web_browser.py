@@ -7,10 +7,7 @@ that Retry now reaches the resume route. Saves a screenshot of the dialog under 
 
 from __future__ import annotations
 
-import os
 import re
-import select
-import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -29,6 +26,7 @@ from test_web_api import (
     serving,
     wait_for_lift,
 )
+from test_web_security import web_process
 
 from credit_management.clock import Clock, SystemClock
 from credit_management.models import Status, iso, set_status
@@ -247,18 +245,7 @@ def test_retry_now_calls_the_resume_route_and_the_dialog_closes_when_resolved(
 def test_the_page_logs_in_through_the_printed_url(page: Any, paths: Paths) -> None:
     """The real `credit-monitor web`: its printed address signs the browser in with a cookie,
     the token leaves the address bar, and the buttons work through the cookie alone."""
-    process = subprocess.Popen(
-        [str(CLI), "--home", str(paths.home), "web", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={k: v for k, v in os.environ.items() if k != "CREDIT_MONITOR_WEB_TOKEN"},
-    )
-    try:
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 20)
-        assert ready, "no startup line"
-        line = process.stdout.readline().strip()
+    with web_process(paths) as (_, line):
         printed = line.split()[2]
         base, _, token = printed.partition("?token=")
         assert line.startswith("Dashboard on http://127.0.0.1:") and len(token) >= 22
@@ -288,13 +275,6 @@ def test_the_page_logs_in_through_the_printed_url(page: Any, paths: Paths) -> No
             assert "missing or wrong token" in other.content()
         finally:
             stranger.close()
-    finally:
-        process.terminate()
-        try:
-            process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
 
 
 def test_a_real_stop_shows_the_dialog(page: Any, tmux_server: Any, tmp_path: Path) -> None:
